@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { LOG_LEVELS } from '../log/logger.js';
+
+/** A duration in seconds, written as "10s", "500ms", "2m" or a plain number of seconds. */
+const duration = (min: number, max: number): z.ZodType<number, string | number> =>
+  z
+    .union([z.string(), z.number()], { error: 'expected a duration such as "10s" or "500ms"' })
+    .transform((v, ctx) => {
+      const secs = parseDuration(v);
+      if (secs === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "10s" or "500ms", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      if (secs < min || secs > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration between ${min}s and ${max}s, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return secs;
+    });
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. "0.0.0.0:9808" or "[::]:9808"');
+
+const labelMap = z.record(z.string(), z.string());
+const dnsName = z
+  .string()
+  .regex(/^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/, 'expected a DNS name');
+const checkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and dashes');
+
+/** One DNS check: a name to look up, how, and which record type. */
+const dnsCheck = z.strictObject({
+  name: checkName,
+  query: dnsName,
+  type: z.enum(['A', 'AAAA', 'SRV', 'TXT', 'CNAME']).default('A'),
+  /** fqdn: one query for the name as written; search: expand through resolv.conf's search list and ndots. */
+  mode: z.enum(['fqdn', 'search']).default('fqdn'),
+});
+
+const dnsConfig = z.strictObject({
+  interval: duration(1, 3600).default(10),
+  timeout: duration(0.05, 60).default(2),
+  resolvConf: z.string().default('/etc/resolv.conf'),
+  /** Used when the search list names no cluster domain. */
+  clusterDomain: dnsName.default('cluster.local'),
+  /** Replaces the default checks when given. {domain} is replaced by the cluster domain. */
+  checks: z.array(dnsCheck).optional(),
+  /** An external name to check through every server (off when empty). */
+  externalName: z.union([dnsName, z.literal('')]).default(''),
+  /** Extra servers to probe besides those of the plan and resolv.conf. */
+  servers: z.array(z.strictObject({ name: checkName, address: z.string(), port: z.number().int().min(1).max(65535).default(53) })).default([]),
+});
+
+const pathTarget = z.union([
+  z.strictObject({ service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME'), port: z.union([z.number().int().min(1).max(65535), z.string()]) }),
+  z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+]);
+
+/** A path declared by the operator, probed from every node with an expected verdict. */
+const declaredPath = z.strictObject({
+  name: checkName,
+  to: pathTarget,
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+  expect: z.enum(['allow', 'deny', 'auto']).default('auto'),
+  /** HTTP GET with this response size, for MTU black holes (TCP only; the target must serve it). */
+  httpPayloadBytes: z.number().int().min(0).max(10_000_000).optional(),
+});
+
+const nodeConfig = z.strictObject({
+  /** This node's name (NODE_NAME from the downward API). */
+  name: z.string().default(''),
+  /** Standalone mode: read the plan from this file instead of the ConfigMap. */
+  planFile: z.string().optional(),
+  concurrency: z.number().int().min(1).max(1000).default(16),
+  dns: dnsConfig.default(() => dnsConfig.parse({})),
+  paths: z
+    .strictObject({ interval: duration(1, 3600).default(15), timeout: duration(0.05, 60).default(3) })
+    .default({ interval: 15, timeout: 3 }),
+  /** Port the policy sentinel listens on; netprobe's own NetworkPolicy denies it. 0 disables it. */
+  sentinelPort: z.number().int().min(0).max(65535).default(9809),
+  /** Port neighbours probe (the metrics port by default). */
+});
+
+const ingressController = z.strictObject({ http: hostPort.optional(), https: hostPort.optional() });
+
+const clusterConfig = z.strictObject({
+  /** Where the plan ConfigMap lives (POD_NAMESPACE from the downward API). */
+  namespace: z.string().default('netprobe'),
+  dnsService: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME').default('kube-system/kube-dns'),
+  /** How node agents are found: pods with these labels in `namespace`. */
+  agentLabels: labelMap.default({ 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' }),
+  agentPort: z.number().int().min(1).max(65535).default(9808),
+  neighbours: z.number().int().min(0).max(50).default(5),
+  paths: z.array(declaredPath).default([]),
+  ingress: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval: duration(1, 3600).default(30),
+      timeout: duration(0.1, 60).default(5),
+      concurrency: z.number().int().min(1).max(1000).default(20),
+      wildcardLabel: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS label').default('netprobe-probe'),
+      /** Controller address per IngressClass name, used when an Ingress has no status address. */
+      controllers: z.record(z.string(), ingressController).default({}),
+      caFile: z.string().optional(),
+      /** Skip TLS chain verification failures as probe errors (still exported as netprobe_tls_cert_verified). */
+      maxBodyBytes: z.number().int().min(0).max(10_485_760).default(65_536),
+    })
+    .default(() => ({ enabled: true, interval: 30, timeout: 5, concurrency: 20, wildcardLabel: 'netprobe-probe', controllers: {}, maxBodyBytes: 65_536 })),
+  policy: z
+    .strictObject({
+      ingressControllerNamespace: z.string().optional(),
+      ingressControllerLabels: labelMap.default({ 'app.kubernetes.io/name': 'ingress-nginx' }),
+      /** Implementation-defined behaviour (see docs/policy.md). */
+      ipBlockMatchesPods: z.boolean().default(false),
+      allowSelfTraffic: z.boolean().default(true),
+    })
+    .default({ ingressControllerLabels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ipBlockMatchesPods: false, allowSelfTraffic: true }),
+});
+
+/** The whole configuration file; both roles read the same file and use their own section. */
+export const configSchema = z.strictObject({
+  listen: hostPort.default('0.0.0.0:9808'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  kubeconfig: z.string().optional(),
+  /** Bounded wait for in-flight probes on SIGTERM. */
+  shutdownGrace: duration(0, 120).default(5),
+  node: nodeConfig.default(() => nodeConfig.parse({})),
+  cluster: clusterConfig.default(() => clusterConfig.parse({})),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type DnsCheckConfig = z.output<typeof dnsCheck>;
+export type DeclaredPath = z.output<typeof declaredPath>;

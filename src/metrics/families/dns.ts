@@ -1,0 +1,29 @@
+import { counter, exponentialRange, gauge, histogram, type DefineContext } from '../define.js';
+
+/** 14 exponential buckets from 0.5 ms to 5 s. */
+export const DNS_BUCKETS = exponentialRange(0.0005, 5, 14);
+
+/** DNS lookups from each node, per check, per server. */
+export function dnsMetrics(ctx: DefineContext) {
+  return {
+    lookupDuration: histogram(ctx, {
+      name: 'netprobe_dns_lookup_duration_seconds',
+      help: 'Duration of DNS lookups (all wire queries of one lookup), by check and server.',
+      labelNames: ['node', 'check', 'via', 'server'] as const,
+      role: 'node',
+      buckets: DNS_BUCKETS,
+    }),
+    lookups: counter(ctx, {
+      name: 'netprobe_dns_lookups_total',
+      help: 'DNS lookups by result: success, nxdomain, servfail, refused, timeout, error.',
+      labelNames: ['node', 'check', 'via', 'server', 'result'] as const,
+      role: 'node',
+    }),
+    searchQueries: gauge(ctx, {
+      name: 'netprobe_dns_search_queries',
+      help: 'Wire queries the last search-list lookup of this check needed (1 = no expansion cost).',
+      labelNames: ['node', 'check'] as const,
+      role: 'node',
+    }),
+  };
+}

@@ -1,0 +1,31 @@
+import { gauge, type DefineContext } from '../define.js';
+
+/** Service endpoint inventory, from EndpointSlices and Pods. */
+export function serviceMetrics(ctx: DefineContext) {
+  return {
+    endpoints: gauge(ctx, {
+      name: 'netprobe_service_endpoints',
+      help: 'Endpoints of a Service by state: ready, not_ready, terminating.',
+      labelNames: ['namespace', 'service', 'state'] as const,
+      role: 'cluster',
+    }),
+    selectorPods: gauge(ctx, {
+      name: 'netprobe_service_selector_pods',
+      help: 'Non-terminal pods in the namespace that match the Service selector.',
+      labelNames: ['namespace', 'service'] as const,
+      role: 'cluster',
+    }),
+    info: gauge(ctx, {
+      name: 'netprobe_service_info',
+      help: 'Always 1; identity of each Service: type, whether it has a selector, whether it is headless.',
+      labelNames: ['namespace', 'service', 'type', 'selector', 'headless'] as const,
+      role: 'cluster',
+    }),
+    targetPortUnresolved: gauge(ctx, {
+      name: 'netprobe_service_target_port_unresolved',
+      help: '1 when a named targetPort of the Service is declared by none of the matching pods.',
+      labelNames: ['namespace', 'service', 'port'] as const,
+      role: 'cluster',
+    }),
+  };
+}
