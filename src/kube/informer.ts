@@ -1,0 +1,206 @@
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../log/logger.js';
+import { kubeRequest } from './rest.js';
+import { arr, rec, str } from './json.js';
+import type { Meta } from './projections.js';
+
+/** What to watch and how to project it. */
+export interface ResourceSpec<T extends { metadata: Meta }> {
+  /** Label value for metrics, e.g. "pods". */
+  resource: string;
+  /** Collection path, e.g. /api/v1/pods or /api/v1/namespaces/netprobe/configmaps. */
+  path: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  project: (obj: unknown) => T | undefined;
+}
+
+/** Metric hooks; the informer never touches the registry. */
+export interface InformerHooks {
+  onUp?: (resource: string, up: boolean) => void;
+  onRestart?: (resource: string) => void;
+  onObjects?: (resource: string, count: number) => void;
+  onRejected?: (resource: string) => void;
+}
+
+export type ChangeType = 'add' | 'update' | 'delete';
+
+/** Informer options. */
+export interface InformerOptions {
+  logger: Logger;
+  hooks?: InformerHooks;
+  pageSize?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
+type DoneCallback = (err: unknown) => void;
+
+/**
+ * A client-node ListWatch that (1) holds compact projections instead of whole objects, (2) lists in
+ * pages, and (3) restarts with capped exponential backoff after any error: client-node's ListWatch
+ * stops for good on errors other than 410 Gone and its idle timeout.
+ */
+export class RestartingInformer<T extends { metadata: Meta }> {
+  private readonly lw: ListWatch<T & KubernetesObject>;
+  private readonly listeners: Array<(type: ChangeType, obj: T) => void> = [];
+  private count = 0;
+  private attempts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly spec: ResourceSpec<T>,
+    private readonly opts: InformerOptions,
+  ) {
+    this.log = opts.logger.child({ resource: spec.resource });
+    const watch = this.projectingWatch(new Watch(kc));
+    this.lw = new ListWatch<T & KubernetesObject>(
+      spec.path,
+      watch as unknown as Watch,
+      () => this.listAll() as never,
+      false,
+      spec.labelSelector,
+      spec.fieldSelector,
+    );
+    this.lw.on('add', (o) => this.emit('add', o));
+    this.lw.on('update', (o) => this.emit('update', o));
+    this.lw.on('delete', (o) => this.emit('delete', o));
+    this.lw.on('error', (err) => this.onError(err));
+  }
+
+  /** Starts listing and watching; returns at once (see waitForSync). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.lw.start().catch((err: unknown) => this.onError(err));
+  }
+
+  /** Stops watching and any pending restart. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    void this.lw.stop();
+    this.setUp(false);
+  }
+
+  /** Resolves once the first list has been loaded into the cache. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** True once the first list has been loaded. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Every cached object, or those of one namespace. */
+  list(namespace?: string): readonly T[] {
+    return this.lw.list(namespace);
+  }
+
+  /** One cached object. */
+  get(name: string, namespace?: string): T | undefined {
+    return this.lw.get(name, namespace);
+  }
+
+  /** Subscribes to cache changes (after the cache is updated). */
+  onChange(cb: (type: ChangeType, obj: T) => void): void {
+    this.listeners.push(cb);
+  }
+
+  private emit(type: ChangeType, obj: T): void {
+    this.count += type === 'add' ? 1 : type === 'delete' ? -1 : 0;
+    this.opts.hooks?.onObjects?.(this.spec.resource, this.count);
+    for (const cb of this.listeners) {
+      try {
+        cb(type, obj);
+      } catch (err) {
+        this.log.error('cache listener failed', { err });
+      }
+    }
+  }
+
+  private setUp(up: boolean): void {
+    this.opts.hooks?.onUp?.(this.spec.resource, up);
+  }
+
+  private markSynced(): void {
+    this.attempts = 0;
+    this.setUp(true);
+    if (this.synced) return;
+    this.synced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+
+  private onError(err: unknown): void {
+    this.setUp(false);
+    if (this.stopped) return;
+    const base = this.opts.backoffInitialMs ?? 500;
+    const max = this.opts.backoffMaxMs ?? 30_000;
+    const delay = Math.min(max, base * 2 ** this.attempts) * (0.8 + 0.4 * Math.random());
+    this.attempts++;
+    this.log.warn('watch failed; restarting', { err, delayMs: Math.round(delay), attempt: this.attempts });
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.opts.hooks?.onRestart?.(this.spec.resource);
+      void this.lw.start().catch((e: unknown) => this.onError(e));
+    }, delay);
+  }
+
+  /** Lists every page, projecting each page as it arrives so whole objects are never all held at once. */
+  private async listAll(): Promise<{ items: T[]; metadata: { resourceVersion: string } }> {
+    const items: T[] = [];
+    let cont = '';
+    let resourceVersion = '';
+    do {
+      const q = new URLSearchParams({ limit: String(this.opts.pageSize ?? 500) });
+      if (cont) q.set('continue', cont);
+      if (this.spec.labelSelector) q.set('labelSelector', this.spec.labelSelector);
+      if (this.spec.fieldSelector) q.set('fieldSelector', this.spec.fieldSelector);
+      const page = rec(await kubeRequest(this.kc, `${this.spec.path}?${q.toString()}`));
+      for (const raw of arr(page.items)) {
+        const p = this.spec.project(raw);
+        if (p) items.push(p);
+        else this.opts.hooks?.onRejected?.(this.spec.resource);
+      }
+      const meta = rec(page.metadata);
+      resourceVersion = str(meta.resourceVersion) ?? resourceVersion;
+      cont = str(meta.continue) ?? '';
+    } while (cont);
+    // ListWatch fills its cache right after this promise resolves.
+    setImmediate(() => this.markSynced());
+    return { items, metadata: { resourceVersion } };
+  }
+
+  private projectingWatch(real: Watch): { watch: (p: string, q: object, cb: WatchCallback, done: DoneCallback) => Promise<unknown> } {
+    return {
+      watch: async (path, query, cb, done) => {
+        let failed = false;
+        const ctrl = await real.watch(
+          path,
+          query as Record<string, string>,
+          (phase: string, obj: unknown, raw: unknown) => {
+            if (phase === 'ERROR' || phase === 'BOOKMARK') return cb(phase, obj, raw);
+            const p = this.spec.project(obj);
+            if (p) cb(phase, p, raw);
+            else this.opts.hooks?.onRejected?.(this.spec.resource);
+          },
+          (err: unknown) => {
+            if (err) failed = true;
+            done(err);
+          },
+        );
+        if (!failed && this.synced) this.markSynced();
+        return ctrl;
+      },
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** An API error with the HTTP status, so callers can tell 404/409/410 apart. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** Limits on one API request. */
+export interface RestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  /** Responses larger than this are refused (a list page is bounded by `limit`). */
+  maxBytes?: number;
+}
+
+/**
+ * Sends one request to the API server with the kubeconfig's credentials and returns the parsed JSON.
+ * Raw JSON (not client-node's typed models) keeps field names as the API spells them.
+ */
+export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOptions = {}): Promise<unknown> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(cluster.server + path);
+  const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(reqOpts);
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  if (payload !== undefined) {
+    reqOpts.headers = { ...reqOpts.headers, 'Content-Type': opts.contentType ?? 'application/json' };
+  }
+  const lib = url.protocol === 'https:' ? https : http;
+  const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { ...reqOpts, timeout: opts.timeoutMs ?? 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) req.destroy(new Error(`response from ${url.pathname} exceeds ${maxBytes} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    });
+    const settle = (status: number, text: string): void => {
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? {} : JSON.parse(text);
+      } catch {
+        reject(new KubeApiError(`${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}, body is not JSON`, status));
+        return;
+      }
+      if (status >= 200 && status < 300) resolve(parsed);
+      else reject(new KubeApiError(`${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}: ${statusMessage(parsed)}`, status));
+    };
+    req.on('timeout', () => req.destroy(new Error(`request to ${url.pathname} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function statusMessage(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'message' in body) return String((body as { message: unknown }).message);
+  return 'no message';
+}
