@@ -1,0 +1,176 @@
+import type { Config } from '../config/schema.js';
+import type { EndpointSliceP, PodP, ServiceP } from '../kube/projections.js';
+import { PLAN_VERSION, type Plan, type PlanDnsServer, type PlanPath } from './schema.js';
+
+/** What the builder reads from the cache. */
+export interface PlanInputs {
+  services: readonly ServiceP[];
+  endpointSlices: readonly EndpointSliceP[];
+  pods: readonly PodP[];
+}
+
+/** The expected verdict of a path for the node agents, and what decided it. */
+export interface Expectation {
+  expected: PlanPath['expected'];
+  decidedBy: string;
+}
+
+/** A path target the expectation function is asked about. */
+export interface PathQuery {
+  kind: PlanPath['kind'] | 'neighbour' | 'sentinel';
+  address: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  /** Set when the target is a Service: the expectation covers all its backends. */
+  service?: { namespace: string; name: string };
+}
+
+/** Asks the policy engine; the default knows nothing. */
+export type ExpectFn = (q: PathQuery) => Expectation;
+
+const unknownExpectation: ExpectFn = () => ({ expected: 'unknown', decidedBy: 'no policy engine' });
+
+function splitRef(ref: string): [string, string] {
+  const [ns = '', name = ''] = ref.split('/');
+  return [ns, name];
+}
+
+function findService(inputs: PlanInputs, namespace: string, name: string): ServiceP | undefined {
+  return inputs.services.find((s) => s.metadata.namespace === namespace && s.metadata.name === name);
+}
+
+/** The kube-dns Service and each CoreDNS replica from its EndpointSlices (pod name as the label). */
+export function dnsServers(inputs: PlanInputs, dnsService: string): PlanDnsServer[] {
+  const [ns, name] = splitRef(dnsService);
+  const out: PlanDnsServer[] = [];
+  const svc = findService(inputs, ns, name);
+  const ip = svc?.clusterIPs[0];
+  if (ip && ip !== 'None') out.push({ name, via: 'service', address: ip, port: 53 });
+  const seen = new Set<string>();
+  for (const slice of inputs.endpointSlices) {
+    if (slice.metadata.namespace !== ns || slice.serviceName !== name) continue;
+    const dnsPort = slice.ports.find((p) => p.protocol === 'UDP')?.port ?? 53;
+    for (const ep of slice.endpoints) {
+      const addr = ep.addresses[0];
+      // A terminating replica is on its way out; probing it would only report its shutdown.
+      if (!addr || ep.terminating) continue;
+      const replica = ep.targetPod ?? addr;
+      if (seen.has(replica)) continue;
+      seen.add(replica);
+      out.push({ name: replica, via: 'replica', address: addr, port: dnsPort });
+    }
+  }
+  return out.sort((a, b) => (a.via === b.via ? a.name.localeCompare(b.name) : a.via === 'service' ? -1 : 1));
+}
+
+/** Node agents: running pods of netprobe's node role, one per node, sorted by node name. */
+export function agentList(inputs: PlanInputs, config: Config): Plan['agents']['list'] {
+  const { namespace, agentLabels } = config.cluster;
+  const byNode = new Map<string, string>();
+  for (const pod of inputs.pods) {
+    if (pod.metadata.namespace !== namespace || pod.terminating || pod.phase !== 'Running') continue;
+    if (!Object.entries(agentLabels).every(([k, v]) => pod.metadata.labels[k] === v)) continue;
+    const ip = pod.ips[0];
+    if (ip && pod.nodeName) byNode.set(pod.nodeName, ip);
+  }
+  return [...byNode.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([node, address]) => ({ node, address }));
+}
+
+function dnsEgressPaths(servers: PlanDnsServer[], expect: ExpectFn, dnsService: string): PlanPath[] {
+  const [ns, name] = splitRef(dnsService);
+  return servers.flatMap((s) =>
+    (['UDP', 'TCP'] as const).map((protocol) => {
+      const q: PathQuery = { kind: 'dns-egress', address: s.address, port: s.port, protocol };
+      if (s.via === 'service') q.service = { namespace: ns, name };
+      return {
+        name: `dns-${protocol.toLowerCase()}-${s.name}`,
+        kind: 'dns-egress' as const,
+        address: s.address,
+        port: s.port,
+        protocol,
+        check: protocol === 'UDP' ? ('dns' as const) : ('connect' as const),
+        ...expect(q),
+      };
+    }),
+  );
+}
+
+function apiserverPath(inputs: PlanInputs, expect: ExpectFn): PlanPath[] {
+  const svc = findService(inputs, 'default', 'kubernetes');
+  const ip = svc?.clusterIPs[0];
+  if (!svc || !ip) return [];
+  const port = svc.ports.find((p) => p.name === 'https')?.port ?? svc.ports[0]?.port ?? 443;
+  const q: PathQuery = { kind: 'apiserver', address: ip, port, protocol: 'TCP', service: { namespace: 'default', name: 'kubernetes' } };
+  return [{ name: 'apiserver', kind: 'apiserver', address: ip, port, protocol: 'TCP', check: 'connect', ...expect(q) }];
+}
+
+function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): PlanPath[] {
+  const out: PlanPath[] = [];
+  for (const d of config.cluster.paths) {
+    let address: string;
+    let port: number;
+    let service: PathQuery['service'];
+    if ('service' in d.to) {
+      const [ns, name] = splitRef(d.to.service);
+      const svc = findService(inputs, ns, name);
+      const wanted = d.to.port;
+      const sp = svc?.ports.find((p) => p.port === wanted || p.name === wanted);
+      const ip = svc?.clusterIPs[0];
+      // A declared path to a Service that does not exist (yet) is left out until it does.
+      if (!svc || !sp || !ip || ip === 'None') continue;
+      address = ip;
+      port = sp.port;
+      service = { namespace: ns, name };
+    } else {
+      address = d.to.host;
+      port = d.to.port;
+    }
+    const q: PathQuery = { kind: 'declared', address, port, protocol: d.protocol, ...(service ? { service } : {}) };
+    const e = d.expect === 'auto' ? expect(q) : { expected: d.expect, decidedBy: 'declared in config' };
+    const check = d.httpPayloadBytes !== undefined ? 'http' : d.protocol === 'UDP' ? 'dns' : 'connect';
+    out.push({
+      name: d.name,
+      kind: 'declared',
+      address,
+      port,
+      protocol: d.protocol,
+      check,
+      ...e,
+      ...(d.httpPayloadBytes !== undefined ? { httpPayloadBytes: d.httpPayloadBytes } : {}),
+    });
+  }
+  return out;
+}
+
+/** Builds the plan content from the cache (generation is assigned by the publisher). */
+export function buildPlan(inputs: PlanInputs, config: Config, expect: ExpectFn = unknownExpectation): Plan {
+  const servers = dnsServers(inputs, config.cluster.dnsService);
+  const agents = agentList(inputs, config);
+  const neighbour = expect({ kind: 'neighbour', address: '', port: config.cluster.agentPort, protocol: 'TCP' });
+  const sentinel = expect({ kind: 'sentinel', address: '', port: config.node.sentinelPort, protocol: 'TCP' });
+  return {
+    version: PLAN_VERSION,
+    generation: 0,
+    generatedAt: '',
+    clusterDomain: config.node.dns.clusterDomain,
+    dns: { servers },
+    agents: {
+      port: config.cluster.agentPort,
+      sentinelPort: config.node.sentinelPort,
+      neighbourExpected: neighbour.expected === 'mixed' ? 'unknown' : neighbour.expected,
+      sentinelExpected: sentinel.expected === 'mixed' ? 'unknown' : sentinel.expected,
+      ring: { k: config.cluster.neighbours, vnodes: 16 },
+      list: agents,
+    },
+    paths: [
+      ...dnsEgressPaths(servers, expect, config.cluster.dnsService),
+      ...apiserverPath(inputs, expect),
+      ...declaredPaths(inputs, config, expect),
+    ],
+  };
+}
+
+/** The part of a plan that decides whether it changed (generation and timestamp excluded). */
+export function planContentKey(plan: Plan): string {
+  return JSON.stringify({ ...plan, generation: 0, generatedAt: '' });
+}
