@@ -15,7 +15,14 @@ import { pathMetrics } from './families/path.js';
  */
 export function createMetrics(registry: Registry, opts: { defaultMetrics?: boolean } = {}) {
   const ctx: DefineContext = { registry, specs: [] };
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client also exports these totals as gauges with a _total suffix, which promtool rejects;
+    // nodejs_active_handles / _requests / _resources (by type) carry the same information.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
+  }
   return {
     agent: agentMetrics(ctx),
     kube: kubeMetrics(ctx),

@@ -79,7 +79,7 @@ export class PlanPublisher {
     this.lastKey = key;
     this.generation = plan.generation;
     this.published = plan;
-    this.deps.metrics.plan.publishedGeneration.set(plan.generation);
+    this.deps.metrics.plan.publishedGeneration.set({ namespace: this.target.namespace }, plan.generation);
   }
 
   private count(result: 'written' | 'unchanged' | 'error'): 'written' | 'unchanged' | 'error' {

@@ -29,8 +29,8 @@ export function planMetrics(ctx: DefineContext) {
     }),
     publishedGeneration: gauge(ctx, {
       name: 'netprobe_plan_published_generation',
-      help: 'Generation of the plan the cluster role last wrote.',
-      labelNames: [] as const,
+      help: 'Generation of the plan the cluster role last wrote, by the namespace of the plan ConfigMap.',
+      labelNames: ['namespace'] as const,
       role: 'cluster',
     }),
   };

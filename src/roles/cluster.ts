@@ -1,0 +1,74 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { cacheSynced, createClusterCache, onCacheChange, startCache, stopCache, type ClusterCache } from '../kube/cache.js';
+import { loadKubeConfig } from '../kube/client.js';
+import { buildPlan } from '../plan/builder.js';
+import { PlanPublisher } from '../plan/publisher.js';
+import { debounce } from '../runner/debounce.js';
+import { createRuntime, initProberSeries, serve, type RoleHandle, type Runtime } from './runtime.js';
+
+/** Options for tests and the sandbox: an already-built kubeconfig and logger. */
+export interface ClusterRoleOptions {
+  kubeConfig?: KubeConfig;
+  logger?: Logger;
+}
+
+/** Name of the plan ConfigMap. */
+export const PLAN_CONFIGMAP = 'netprobe-plan';
+
+/** Cluster-role parts that the feature modules hook into. */
+export interface ClusterContext {
+  rt: Runtime;
+  cache: ClusterCache;
+  kc: KubeConfig;
+}
+
+/** Starts the cluster role: cache, plan publishing, and the HTTP server. */
+export async function startClusterRole(config: Config, opts: ClusterRoleOptions = {}): Promise<RoleHandle> {
+  const rt = createRuntime(config, 'cluster', opts.logger);
+  const kc = opts.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const cache = createClusterCache({ kc, logger: rt.logger, metrics: rt.metrics });
+  initProberSeries(rt, config.cluster.ingress.enabled ? ['ingress'] : []);
+  const publisher = new PlanPublisher(kc, { namespace: config.cluster.namespace, name: PLAN_CONFIGMAP }, rt);
+
+  const publishPlan = async (): Promise<void> => {
+    if (!cacheSynced(cache)) return;
+    const plan = buildPlan(
+      { services: cache.services.list(), endpointSlices: cache.endpointSlices.list(), pods: cache.pods.list() },
+      config,
+    );
+    await publisher.publish(plan);
+  };
+  const planUpdate = debounce(publishPlan, 200, 1000);
+  onCacheChange(cache, (resource) => {
+    if (resource === 'services' || resource === 'endpointSlices' || resource === 'pods') planUpdate.trigger();
+  });
+  // A periodic publish repairs a plan ConfigMap that was deleted or edited by hand.
+  const resync = setInterval(() => planUpdate.trigger(), 60_000);
+  resync.unref();
+
+  startCache(cache);
+  void Promise.all(Object.values(cache).map((i: { waitForSync(): Promise<void> }) => i.waitForSync())).then(() => {
+    rt.logger.info('caches synced');
+    planUpdate.trigger();
+    rt.scheduler.start();
+  });
+
+  return serve(
+    rt,
+    {
+      readiness: () => (cacheSynced(cache) ? { ready: true, reason: '' } : { ready: false, reason: 'caches not synced' }),
+      status: () => ({
+        role: 'cluster',
+        synced: cacheSynced(cache),
+        plan: publisher.current ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt } : null,
+      }),
+    },
+    () => {
+      clearInterval(resync);
+      planUpdate.cancel();
+      stopCache(cache);
+    },
+  );
+}

@@ -1,0 +1,6 @@
+import type { NodeFeatureFactory } from './node.js';
+
+/** The node role's features, in start order. */
+export function nodeFeatures(): NodeFeatureFactory[] {
+  return [];
+}

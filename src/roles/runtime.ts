@@ -1,0 +1,79 @@
+import { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { createMetrics, type Metrics } from '../metrics/catalog.js';
+import { Scheduler } from '../runner/scheduler.js';
+import { startHttpServer, type HttpHandle, type RoleStatus } from '../server/http.js';
+import { netprobeVersion } from '../version.js';
+
+/** What every role shares: logger, registry, metrics, scheduler. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  metrics: Metrics;
+  scheduler: Scheduler;
+}
+
+/** A started role: its HTTP address and how to stop it. */
+export interface RoleHandle {
+  address: { host: string; port: number };
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+const PROBERS = ['dns', 'path', 'ingress'] as const;
+
+/** Creates the runtime of a role (nothing is started). */
+export function createRuntime(config: Config, role: 'node' | 'cluster', logger?: Logger): Runtime {
+  const log = logger ?? createLogger(config.logLevel, { role });
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  metrics.agent.buildInfo.set({ version: netprobeVersion(), role }, 1);
+  const scheduler = new Scheduler({
+    concurrency: role === 'node' ? config.node.concurrency : config.cluster.ingress.concurrency,
+    logger: log,
+    hooks: {
+      onRunEnd: (prober, outcome, endedAt) => {
+        metrics.agent.proberRuns.inc({ prober, outcome });
+        metrics.agent.proberLastRun.set({ prober }, endedAt / 1000);
+      },
+      onOverlapSkip: (prober) => metrics.agent.proberOverlapSkips.inc({ prober }),
+      onTargets: (prober, n) => metrics.agent.proberTargets.set({ prober }, n),
+    },
+  });
+  return { config, logger: log, registry, metrics, scheduler };
+}
+
+/** Pre-initialises the agent series of the probers a role runs. */
+export function initProberSeries(rt: Runtime, probers: ReadonlyArray<(typeof PROBERS)[number]>): void {
+  for (const prober of probers) {
+    rt.metrics.agent.proberTargets.set({ prober }, 0);
+    rt.metrics.agent.proberOverlapSkips.inc({ prober }, 0);
+    for (const outcome of ['completed', 'timeout', 'failed']) rt.metrics.agent.proberRuns.inc({ prober, outcome }, 0);
+  }
+}
+
+/** Starts the HTTP server; returns a stop function that stops scheduling, waits (bounded), and closes. */
+export async function serve(
+  rt: Runtime,
+  status: RoleStatus,
+  stopRole: () => Promise<void> | void,
+): Promise<RoleHandle> {
+  const http: HttpHandle = await startHttpServer(rt.config.listen, rt.registry, status, rt.logger);
+  rt.logger.info('listening', { address: `${http.address.host}:${http.address.port}` });
+  let stopping: Promise<void> | undefined;
+  return {
+    address: http.address,
+    runtime: rt,
+    stop: () => {
+      stopping ??= (async () => {
+        await rt.scheduler.stop(rt.config.shutdownGrace);
+        await stopRole();
+        await http.close();
+        rt.logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
