@@ -22,4 +22,5 @@ export default {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.int.test.ts'] },
   ],
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
 };

@@ -1,5 +1,6 @@
 // Lets `npm test` and `npm run demo` work as the first command on a fresh clone:
-// installs the locked npm dependencies when they are missing or out of date.
+// installs the locked npm dependencies when missing or stale, and (for tests, as root) the Debian
+// tools the integration tests run for real.
 import { existsSync, statSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
@@ -8,4 +9,42 @@ const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('packag
 if (stale) {
   console.error('netprobe: installing npm dependencies (npm ci)...');
   execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+}
+
+// binary -> Debian package
+const DEBIAN_TOOLS = {
+  promtool: 'prometheus',
+  prometheus: 'prometheus',
+  unbound: 'unbound',
+  dig: 'dnsutils',
+  nginx: 'nginx',
+  nft: 'nftables',
+  ip: 'iproute2',
+  openssl: 'openssl',
+  chromium: 'chromium',
+  'prometheus-blackbox-exporter': 'prometheus-blackbox-exporter',
+  kubectl: 'kubernetes-client',
+};
+
+const has = (bin) => {
+  try {
+    execSync(`command -v ${bin}`, { stdio: 'ignore', shell: '/bin/sh', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+if (process.argv.includes('--debian')) {
+  const missing = [...new Set(Object.entries(DEBIAN_TOOLS).filter(([bin]) => !has(bin)).map(([, pkg]) => pkg))];
+  if (missing.length > 0) {
+    if (process.getuid?.() === 0) {
+      console.error(`netprobe: installing Debian packages: ${missing.join(' ')}`);
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execSync('apt-get update -qq', { stdio: 'inherit', env });
+      execSync(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`, { stdio: 'inherit', env });
+    } else {
+      console.error(`netprobe: missing Debian packages (install them as root): ${missing.join(' ')}; integration tests that need them will fail`);
+    }
+  }
 }
