@@ -137,7 +137,7 @@ function encodeQuery(name: string, type: number): EncodedQuery | string {
     packet.questions.push(new Packet.Question(name, type, Packet.CLASS.IN));
     return { id, name: name.toLowerCase(), type, bytes: packet.toBuffer() };
   } catch (err) {
-    return `invalid name "${name}": ${err instanceof Error ? err.message : String(err)}`;
+    return `invalid name "${name}": ${errorText(err)}`;
   }
 }
 
@@ -172,10 +172,15 @@ function validateReply(bytes: Buffer, query: EncodedQuery): WireReply | string {
   return { kind: 'reply', rcode: header.rcode, ancount: header.ancount, answers, truncated };
 }
 
+/** Error text without `instanceof` (errors from node internals may come from another realm, as in jest). */
+function errorText(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+}
+
 function socketErrorDetail(err: unknown): string {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   if (code === 'ECONNREFUSED') return 'connection refused (nothing listens on the server port)';
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** At the deadline: an error if only invalid packets came back (the server is broken), else a timeout. */
@@ -449,7 +454,7 @@ export async function probeDns(target: DnsTarget, signal: AbortSignal): Promise<
       durationSeconds: secondsSince(start),
       queries,
       answers: 0,
-      detail: err instanceof Error ? err.message : String(err),
+      detail: errorText(err),
     };
   } finally {
     deadline.cancel();

@@ -4,11 +4,11 @@ import { Packet, TCPServer, UDPServer, type Question, type Resource } from 'dns2
 /** Which socket a request came in on. */
 export type DnsTransport = 'udp' | 'tcp';
 
-/** Turns a request into the reply to send (a Packet, raw bytes, or null to send nothing). */
-export type DnsRequestHandler = (
-  request: Packet,
-  transport: DnsTransport,
-) => Promise<Packet | Buffer | null> | Packet | Buffer | null;
+/** What to send back: one message, several in order (tests send a stray first), or nothing. */
+export type DnsReply = Packet | Buffer | readonly (Packet | Buffer)[] | null;
+
+/** Turns a request into the reply to send. */
+export type DnsRequestHandler = (request: Packet, transport: DnsTransport) => Promise<DnsReply> | DnsReply;
 
 /** A UDP socket and a TCP listener bound to the same address and port. */
 export interface DnsListener {
@@ -90,11 +90,20 @@ function closeTcp(server: TCPServer, connections: Set<Socket>): Promise<void> {
   });
 }
 
-function respond(handler: DnsRequestHandler, transport: DnsTransport) {
-  return (request: Packet, send: (response: Packet | Buffer) => Promise<Buffer>): void => {
+type Send = (response: Packet | Buffer) => Promise<Buffer>;
+
+function messagesOf(reply: DnsReply): readonly (Packet | Buffer)[] {
+  if (reply === null) return [];
+  return reply instanceof Packet || Buffer.isBuffer(reply) ? [reply] : reply;
+}
+
+function respond(handler: DnsRequestHandler, transport: DnsTransport): (request: Packet, send: Send) => void {
+  return (request, send) => {
     Promise.resolve()
       .then(() => handler(request, transport))
-      .then((reply) => (reply === null ? undefined : send(reply)))
+      .then(async (reply) => {
+        for (const message of messagesOf(reply)) await send(message);
+      })
       // A client that went away is not the server's problem.
       .catch(() => undefined);
   };
@@ -133,7 +142,7 @@ async function listenOnce(address: string, port: number, handler: DnsRequestHand
 }
 
 function isAddressInUse(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'EADDRINUSE';
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EADDRINUSE';
 }
 
 /**
