@@ -58,11 +58,17 @@ interface Deps {
   kc: KubeConfig;
   logger: Logger;
   metrics: Metrics;
+  /** List page size (default 500). */
+  pageSize?: number;
 }
 
 function informer<T extends { metadata: Meta }>(deps: Deps, spec: ResourceSpec<T>): RestartingInformer<T> {
   initSeries(deps.metrics, spec.resource);
-  return new RestartingInformer(deps.kc, spec, { logger: deps.logger, hooks: kubeHooks(deps.metrics) });
+  return new RestartingInformer(deps.kc, spec, {
+    logger: deps.logger,
+    hooks: kubeHooks(deps.metrics),
+    ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
+  });
 }
 
 /** Creates (but does not start) the cluster role's informers. */
