@@ -30,12 +30,14 @@ export async function readJsonBody(
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  // Past the cap the rest is read and dropped: leaving the loop early would destroy the socket, and
+  // the client would see a reset instead of the 413.
   for await (const chunk of req) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'the request body is too large');
-    chunks.push(buf);
+    if (size <= MAX_BODY_BYTES) chunks.push(buf);
   }
+  if (size > MAX_BODY_BYTES) throw new ApiError(413, 'the request body is too large');
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new ApiError(400, 'the request body is empty');
   try {

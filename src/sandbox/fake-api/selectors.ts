@@ -105,3 +105,15 @@ export function parseFieldSelector(text: string | null, allowed: readonly string
   });
   return (obj) => reqs.every((r) => r(obj));
 }
+
+/**
+ * The name a list/watch is narrowed to by `metadata.name=NAME` in its fieldSelector; the apiserver
+ * puts it in the request's attributes so RBAC resourceNames can allow a single-object watch.
+ */
+export function selectedName(fieldSelector: string | null): string | undefined {
+  for (const term of (fieldSelector ?? '').split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m?.[1] !== undefined && m[1] !== '') return m[1];
+  }
+  return undefined;
+}

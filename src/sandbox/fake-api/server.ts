@@ -15,6 +15,7 @@ import { readJsonBody, sendJson, sendStatus, statusOf } from './http.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { listBody, listObjects, routeMatcher } from './list.js';
 import { parseRoute, type ResourceRoute } from './routes.js';
+import { selectedName } from './selectors.js';
 import { statusBody } from './status.js';
 import { createStore, type FakeStore } from './store.js';
 import { selfSignedCert } from './tls.js';
@@ -207,7 +208,12 @@ async function serveResource(ctx: Context, call: Call): Promise<void> {
   const info: RequestInfo = { user, verb: route.verb, group: route.info.group, resource: route.info.plural };
   if (route.subresource !== undefined) info.subresource = route.subresource;
   if (route.namespace !== undefined) info.namespace = route.namespace;
-  if (route.name !== undefined) info.name = route.name;
+  const name =
+    route.name ??
+    (route.verb === 'list' || route.verb === 'watch'
+      ? selectedName(call.query.get('fieldSelector'))
+      : undefined);
+  if (name !== undefined) info.name = name;
   const record = (status: number): void => {
     ctx.requests.push({ ...info, status });
   };
