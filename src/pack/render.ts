@@ -1,6 +1,9 @@
 import { stringify } from 'yaml';
+import { boardSpecs, renderDashboards } from './dashboards.js';
+import { renderAlertsDoc, renderDashboardsDoc } from './docs.js';
+import { dashboardsConfigMap, podMonitors, prometheusRule } from './kube.js';
 import { caseFiles, promtoolTestFile } from './rule-tests.js';
-import { buildRuleGroups, DEFAULT_RULE_PARAMS, type RuleParams } from './rules.js';
+import { alertGroups, buildRuleGroups, DEFAULT_RULE_PARAMS, type RuleParams } from './rules.js';
 
 /** Repository-relative path to file content: everything scripts/generate-pack.ts writes. */
 export type PackFiles = Record<string, string>;
@@ -15,9 +18,17 @@ export function toYaml(doc: unknown): string {
 /** Renders every generated file of the pack. */
 export function renderPack(params: Partial<RuleParams> = {}): PackFiles {
   const p = { ...DEFAULT_RULE_PARAMS, ...params };
+  const groups = buildRuleGroups(p);
+  const dashboards = renderDashboards();
   const files: PackFiles = {
-    'alerts/netprobe-rules.yaml': HEADER + toYaml({ groups: buildRuleGroups(p) }),
+    'alerts/netprobe-rules.yaml': HEADER + toYaml({ groups }),
+    'deploy/prometheus-operator/prometheusrule.yaml': HEADER + toYaml(prometheusRule(groups)),
+    'deploy/prometheus-operator/podmonitor.yaml': HEADER + podMonitors(p).map(toYaml).join('---\n'),
+    'deploy/prometheus-operator/dashboards-configmap.yaml': HEADER + toYaml(dashboardsConfigMap(dashboards)),
+    'docs/alerts.md': renderAlertsDoc(alertGroups(p), p),
+    'docs/dashboards.md': renderDashboardsDoc(boardSpecs()),
   };
   for (const f of caseFiles()) files[`alerts/tests/${f.name}.yaml`] = HEADER + toYaml(promtoolTestFile(f));
+  for (const d of dashboards) files[`dashboards/${d.file}`] = d.json;
   return files;
 }

@@ -73,15 +73,15 @@ function findDef(defs: AlertDef[], alert: string, severity: string | undefined):
 function expAlerts(defs: AlertDef[], alert: string, expected: ExpectedAlert[]): unknown[] {
   return expected.map((e) => {
     const rule = toPromRule(findDef(defs, alert, e.labels.severity), DEFAULT_RULE_PARAMS);
-    const annotations = { ...rule.annotations, description: e.description };
+    const annotations: Record<string, string> = { ...rule.annotations, description: e.description };
     if (annotations.dashboard_url) annotations.dashboard_url = fillLabels(annotations.dashboard_url, e.labels);
     return { exp_labels: e.labels, exp_annotations: annotations };
   });
 }
 
-function group(input: SeriesValues, tests: unknown[]): unknown {
+function group(name: string, input: SeriesValues, tests: unknown[]): unknown {
   const input_series = Object.entries(input).map(([s, values]) => ({ series: s, values }));
-  return { interval: `${INTERVAL_MINUTES}m`, input_series, alert_rule_test: tests };
+  return { name, interval: `${INTERVAL_MINUTES}m`, input_series, alert_rule_test: tests };
 }
 
 /** The promtool test groups of one alert: firing (and silent one evaluation before), healthy, edge case. */
@@ -93,9 +93,9 @@ export function caseGroups(c: AlertCase, defs: AlertDef[]): unknown[] {
     exp_alerts: expAlerts(defs, c.alert, expected),
   });
   return [
-    group(c.firing, [test(before, []), test(c.fireAt, c.expect)]),
-    group(c.healthy, [test(c.fireAt, [])]),
-    group(c.edge.series, [test(c.edge.evalAt, c.edge.expect)]),
+    group(`${c.alert}: fires at ${c.fireAt}, not at ${before}`, c.firing, [test(before, []), test(c.fireAt, c.expect)]),
+    group(`${c.alert}: silent when healthy`, c.healthy, [test(c.fireAt, [])]),
+    group(`${c.alert}: ${c.edge.name}`, c.edge.series, [test(c.edge.evalAt, c.edge.expect)]),
   ];
 }
 
