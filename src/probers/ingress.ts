@@ -267,11 +267,16 @@ function readResponse(
   x.status = res.statusCode ?? 0;
   const hash = createHash('sha256');
   const server = String(res.headers.server ?? '');
+  let read = true;
   const complete = (): void => {
+    if (!read) return;
+    read = false;
     x.fingerprint = { status: x.status, server, bodySha256: hash.digest('hex') };
     finish();
   };
   res.on('data', (chunk: Buffer) => {
+    // Chunks already buffered may still arrive after the cap was reached.
+    if (!read) return;
     const take = Math.min(chunk.length, cap - x.bodyBytes);
     hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
     x.bodyBytes += take;
