@@ -83,7 +83,8 @@ async function runRole(cmd: 'cluster' | 'node', config: Config): Promise<number>
   let handle: RoleHandle;
   if (cmd === 'cluster') {
     const { startClusterRole } = await import('./roles/cluster.js');
-    handle = await startClusterRole(config);
+    const { clusterFeatures } = await import('./roles/cluster-features.js');
+    handle = await startClusterRole(config, {}, clusterFeatures());
   } else {
     const { startNodeRole } = await import('./roles/node.js');
     const { nodeFeatures } = await import('./roles/node-features.js');

@@ -79,7 +79,8 @@ const nodeConfig = z.strictObject({
     .default({ interval: 15, timeout: 3 }),
   /** Port the policy sentinel listens on; netprobe's own NetworkPolicy denies it. 0 disables it. */
   sentinelPort: z.number().int().min(0).max(65535).default(9809),
-  /** Port neighbours probe (the metrics port by default). */
+  /** Address the sentinel listens on. */
+  sentinelAddress: z.string().default('0.0.0.0'),
 });
 
 const ingressController = z.strictObject({ http: hostPort.optional(), https: hostPort.optional() });

@@ -159,7 +159,7 @@ export function buildPlan(inputs: PlanInputs, config: Config, expect: ExpectFn =
       sentinelPort: config.node.sentinelPort,
       neighbourExpected: neighbour.expected === 'mixed' ? 'unknown' : neighbour.expected,
       sentinelExpected: sentinel.expected === 'mixed' ? 'unknown' : sentinel.expected,
-      ring: { k: config.cluster.neighbours, vnodes: 16 },
+      ring: { k: config.cluster.neighbours, vnodes: 1 },
       list: agents,
     },
     paths: [

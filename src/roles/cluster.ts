@@ -24,12 +24,29 @@ export interface ClusterContext {
   kc: KubeConfig;
 }
 
+/** A feature of the cluster role (endpoint inventory, Ingress probes, policy findings). */
+export interface ClusterFeature {
+  name: string;
+  /** Called once every informer has synced. */
+  start(): void;
+  status(): unknown;
+  stop(): Promise<void> | void;
+}
+
+/** Builds a cluster feature; it subscribes to the cache itself. */
+export type ClusterFeatureFactory = (ctx: ClusterContext) => ClusterFeature;
+
 /** Starts the cluster role: cache, plan publishing, and the HTTP server. */
-export async function startClusterRole(config: Config, opts: ClusterRoleOptions = {}): Promise<RoleHandle> {
+export async function startClusterRole(
+  config: Config,
+  opts: ClusterRoleOptions = {},
+  featureFactories: readonly ClusterFeatureFactory[] = [],
+): Promise<RoleHandle> {
   const rt = createRuntime(config, 'cluster', opts.logger);
   const kc = opts.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   const cache = createClusterCache({ kc, logger: rt.logger, metrics: rt.metrics });
   initProberSeries(rt, config.cluster.ingress.enabled ? ['ingress'] : []);
+  const features = featureFactories.map((f) => f({ rt, cache, kc }));
   const publisher = new PlanPublisher(kc, { namespace: config.cluster.namespace, name: PLAN_CONFIGMAP }, rt);
 
   const publishPlan = async (): Promise<void> => {
@@ -51,6 +68,7 @@ export async function startClusterRole(config: Config, opts: ClusterRoleOptions 
   startCache(cache);
   void Promise.all(Object.values(cache).map((i: { waitForSync(): Promise<void> }) => i.waitForSync())).then(() => {
     rt.logger.info('caches synced');
+    for (const f of features) f.start();
     planUpdate.trigger();
     rt.scheduler.start();
   });
@@ -63,11 +81,13 @@ export async function startClusterRole(config: Config, opts: ClusterRoleOptions 
         role: 'cluster',
         synced: cacheSynced(cache),
         plan: publisher.current ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt } : null,
+        features: Object.fromEntries(features.map((f) => [f.name, f.status()])),
       }),
     },
-    () => {
+    async () => {
       clearInterval(resync);
       planUpdate.cancel();
+      for (const f of features) await f.stop();
       stopCache(cache);
     },
   );

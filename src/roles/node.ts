@@ -97,7 +97,7 @@ async function startPlanSource(
       }
     };
     await load();
-    const timer = setInterval(() => void load(), 10_000);
+    const timer = setInterval(() => void load(), 2_000);
     timer.unref();
     return () => clearInterval(timer);
   }

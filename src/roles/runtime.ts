@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/catalog.js';
+import { ResultHistory } from '../runner/history.js';
 import { Scheduler } from '../runner/scheduler.js';
 import { startHttpServer, type HttpHandle, type RoleStatus } from '../server/http.js';
 import { netprobeVersion } from '../version.js';
@@ -13,6 +14,7 @@ export interface Runtime {
   registry: Registry;
   metrics: Metrics;
   scheduler: Scheduler;
+  history: ResultHistory;
 }
 
 /** A started role: its HTTP address and how to stop it. */
@@ -42,7 +44,7 @@ export function createRuntime(config: Config, role: 'node' | 'cluster', logger?:
       onTargets: (prober, n) => metrics.agent.proberTargets.set({ prober }, n),
     },
   });
-  return { config, logger: log, registry, metrics, scheduler };
+  return { config, logger: log, registry, metrics, scheduler, history: new ResultHistory() };
 }
 
 /** Pre-initialises the agent series of the probers a role runs. */

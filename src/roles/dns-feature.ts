@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import type { DnsCheckConfig } from '../config/schema.js';
+import { SeriesTracker } from '../metrics/series.js';
+import { probeDns, type DnsOutcome, type DnsRecordType, type DnsResult } from '../probers/dns.js';
+import { clusterDomainFromSearch, parseResolvConf, type ResolvConf } from '../probers/resolv.js';
+import type { Plan } from '../plan/schema.js';
+import type { Job } from '../runner/scheduler.js';
+import type { NodeFeature } from './node.js';
+import type { Runtime } from './runtime.js';
+
+const RESULTS: readonly DnsOutcome[] = ['success', 'nxdomain', 'servfail', 'refused', 'timeout', 'error'];
+
+/** A DNS server as probed: `server` is the label (pod name for replicas, else the address). */
+export interface DnsServerTarget {
+  via: 'resolver' | 'service' | 'replica' | 'config';
+  server: string;
+  address: string;
+  port: number;
+}
+
+/** The default checks, for the cluster domain. */
+export function defaultChecks(domain: string, externalName: string): DnsCheckConfig[] {
+  const checks: DnsCheckConfig[] = [
+    { name: 'cluster-fqdn', query: `kubernetes.default.svc.${domain}.`, type: 'A', mode: 'fqdn' },
+    { name: 'cluster-short', query: 'kubernetes.default', type: 'A', mode: 'search' },
+    { name: 'cluster-srv', query: `_https._tcp.kubernetes.default.svc.${domain}.`, type: 'SRV', mode: 'fqdn' },
+  ];
+  if (externalName) checks.push({ name: 'external', query: externalName, type: 'A', mode: 'fqdn' });
+  return checks;
+}
+
+/**
+ * Servers to probe: resolv.conf's nameservers, the kube-dns Service (skipped when it is also a
+ * nameserver), each CoreDNS replica, and any configured extra servers.
+ */
+export function dnsServerTargets(resolv: ResolvConf, plan: Plan | undefined, extra: DnsServerTarget[]): DnsServerTarget[] {
+  const out: DnsServerTarget[] = resolv.nameservers.map((ns) => ({ via: 'resolver', server: ns, address: ns, port: 53 }));
+  for (const s of plan?.dns.servers ?? []) {
+    if (s.via === 'service' && resolv.nameservers.includes(s.address)) continue;
+    out.push({ via: s.via, server: s.via === 'replica' ? s.name : s.address, address: s.address, port: s.port });
+  }
+  return [...out, ...extra];
+}
+
+/** The DNS feature of the node role: one job per (server, check). */
+export function createDnsFeature(rt: Runtime): NodeFeature {
+  const cfg = rt.config.node.dns;
+  const node = rt.config.node.name || 'standalone';
+  const m = rt.metrics.dns;
+  const series = new SeriesTracker();
+  let resolv: ResolvConf;
+  try {
+    resolv = parseResolvConf(readFileSync(cfg.resolvConf, 'utf8'));
+  } catch (err) {
+    rt.logger.warn('cannot read resolv.conf; probing plan servers only', { file: cfg.resolvConf, err });
+    resolv = parseResolvConf('');
+    resolv.nameservers = [];
+  }
+  const extra: DnsServerTarget[] = cfg.servers.map((s) => ({ via: 'config', server: s.name, address: s.address, port: s.port }));
+
+  const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
+    const labels = { node, check: check.name, via: srv.via, server: srv.server };
+    m.lookups.inc({ ...labels, result: r.outcome });
+    m.lookupDuration.observe(labels, r.durationSeconds);
+    if (check.mode === 'search') {
+      m.searchQueries.set({ node, check: check.name }, r.queries);
+      series.track(`check/${check.name}`, m.searchQueries, { node, check: check.name });
+    }
+    rt.history.record({
+      prober: 'dns',
+      target: `${srv.via}/${srv.server}/${check.name}`,
+      ok: r.outcome === 'success',
+      outcome: r.outcome,
+      durationSeconds: r.durationSeconds,
+      detail: r.detail ?? `${r.queries} quer${r.queries === 1 ? 'y' : 'ies'}, rcode ${r.rcode ?? '-'}`,
+      at: Date.now(),
+    });
+  };
+
+  const applyPlan = (plan: Plan | undefined): void => {
+    const domain = clusterDomainFromSearch(resolv.search, plan?.clusterDomain ?? cfg.clusterDomain);
+    const checks = (cfg.checks ?? defaultChecks(domain, cfg.externalName)).map((c) => ({
+      ...c,
+      query: c.query.replaceAll('{domain}', domain),
+    }));
+    const servers = dnsServerTargets(resolv, plan, extra);
+    const jobs: Job[] = [];
+    const keep = new Set<string>();
+    for (const srv of servers) {
+      for (const check of checks) {
+        const key = `${srv.via}/${srv.server}/${check.name}`;
+        keep.add(key);
+        const labels = { node, check: check.name, via: srv.via, server: srv.server };
+        // Every result value exists from the start, so rate() and ratios work before the first failure.
+        for (const result of RESULTS) {
+          m.lookups.inc({ ...labels, result }, 0);
+          series.track(key, m.lookups, { ...labels, result });
+        }
+        series.track(key, m.lookupDuration, labels);
+        jobs.push(dnsJob(srv, check, resolv, cfg.interval, cfg.timeout, record));
+      }
+    }
+    for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
+    series.retain(keep);
+    rt.history.retain('dns', keep);
+    rt.scheduler.setJobs('dns', jobs);
+  };
+
+  applyPlan(undefined);
+  return {
+    name: 'dns',
+    applyPlan,
+    status: () => ({ resolvConf: { nameservers: resolv.nameservers, search: resolv.search, ndots: resolv.ndots } }),
+    stop: () => undefined,
+  };
+}
+
+function dnsJob(
+  srv: DnsServerTarget,
+  check: DnsCheckConfig,
+  resolv: ResolvConf,
+  interval: number,
+  timeout: number,
+  record: (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult) => void,
+): Job {
+  // A search lookup may need one query per candidate; each gets the per-query timeout.
+  const candidates = check.mode === 'search' ? resolv.search.length + 1 : 1;
+  const budget = timeout * Math.min(candidates, 8);
+  return {
+    key: `${srv.via}/${srv.server}/${check.name}`,
+    intervalSeconds: interval,
+    timeoutSeconds: budget + 1,
+    run: async (signal) => {
+      const r = await probeDns(
+        {
+          server: { address: srv.address, port: srv.port },
+          name: check.query,
+          type: check.type as DnsRecordType,
+          mode: check.mode,
+          search: resolv.search,
+          ndots: resolv.ndots,
+          timeoutSeconds: budget,
+        },
+        signal,
+      );
+      record(srv, check, r);
+    },
+  };
+}
