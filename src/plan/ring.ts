@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Which nodes each node agent probes: a consistent hash ring. Every node owns `vnodes` points on a
@@ -34,7 +34,8 @@ interface Ring {
 
 /** The ring position of one virtual node: the first 48 bits of sha256("name#vnode"). */
 export function ringPosition(node: string, vnode: number): number {
-  return createHash('sha256').update(`${node}#${vnode}`).digest().readUIntBE(0, 6);
+  // One-shot crypto.hash (Node >= 20.12) is twice as fast as createHash() for short inputs.
+  return Number.parseInt(hash('sha256', `${node}#${vnode}`, 'hex').slice(0, 12), 16);
 }
 
 function checkParams(params: RingParams): { k: number; vnodes: number } {
