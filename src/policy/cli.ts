@@ -117,14 +117,32 @@ function outputFormat(value: string | undefined): 'text' | 'json' {
   throw new UsageError(`--output: expected text or json, got ${JSON.stringify(value)}`);
 }
 
-function snapshotFiles(values: { snapshot?: string[] }): string[] {
-  if (!values.snapshot || values.snapshot.length === 0) throw new UsageError('--snapshot FILE is required');
-  return values.snapshot;
+type ArgToken = { kind: string; name?: string; value?: string | undefined };
+
+/**
+ * `--snapshot FILE...`: parseArgs takes one value per option, so the positionals that directly
+ * follow a --snapshot value are more snapshot files; any other positional is an error.
+ */
+function snapshotFiles(tokens: readonly ArgToken[] | undefined): string[] {
+  const files: string[] = [];
+  let afterSnapshot = false;
+  for (const token of tokens ?? []) {
+    if (token.kind === 'option') afterSnapshot = token.name === 'snapshot';
+    if (token.kind === 'option' && token.name === 'snapshot' && token.value !== undefined)
+      files.push(token.value);
+    if (token.kind !== 'positional' || token.value === undefined) continue;
+    if (!afterSnapshot) throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+    files.push(token.value);
+  }
+  if (files.length === 0) throw new UsageError('--snapshot FILE is required');
+  return files;
 }
 
 async function runQuery(args: string[], io: PolicyCliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args,
+    allowPositionals: true,
+    tokens: true,
     options: {
       ...common,
       from: { type: 'string' },
@@ -136,7 +154,7 @@ async function runQuery(args: string[], io: PolicyCliIo): Promise<number> {
   });
   if (values.help === true) return printHelp(io);
   const output = outputFormat(values.output);
-  const files = snapshotFiles(values);
+  const files = snapshotFiles(tokens);
   let flows: Flow[];
   if (values.queries !== undefined) {
     if (values.from !== undefined || values.to !== undefined || values.port !== undefined)
@@ -204,8 +222,10 @@ function findingText(f: Finding): string {
 }
 
 async function runLint(args: string[], io: PolicyCliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args,
+    allowPositionals: true,
+    tokens: true,
     options: {
       ...common,
       'dns-service': { type: 'string' },
@@ -215,7 +235,7 @@ async function runLint(args: string[], io: PolicyCliIo): Promise<number> {
   });
   if (values.help === true) return printHelp(io);
   const output = outputFormat(values.output);
-  const files = snapshotFiles(values);
+  const files = snapshotFiles(tokens);
   const dnsService =
     values['dns-service'] !== undefined ? parseServiceRef(values['dns-service']) : DEFAULT_DNS_SERVICE;
   const controllerLabels =
@@ -263,14 +283,10 @@ export async function runPolicyCommand(args: string[], io: PolicyCliIo): Promise
       io.stderr(`netprobe policy: ${error.message}\n`);
       return 2;
     }
-    // parseArgs reports unknown or malformed options with a code; everything else is a bug.
-    if (
-      error instanceof Error &&
-      'code' in error &&
-      typeof error.code === 'string' &&
-      error.code.startsWith('ERR_PARSE_ARGS')
-    ) {
-      io.stderr(`netprobe policy: ${error.message}\n`);
+    // parseArgs reports unknown or malformed options with a code (checked by shape, not
+    // instanceof: its errors may come from another realm, as under jest); the rest are bugs.
+    if (isRecord(error) && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`netprobe policy: ${String(error.message)}\n`);
       return 2;
     }
     throw error;

@@ -362,7 +362,8 @@ export function compilePolicies(
       const ip = parseIp(ref.ip);
       if (!ip) return `invalid IP address ${JSON.stringify(ref.ip)}`;
       const pod = ipIndex.get(ipKey(ip)) ?? -1;
-      return { label: ref.ip, pod, ip };
+      const found = pods[pod];
+      return { label: found ? podKey(found.namespace, found.name) : ref.ip, pod, ip };
     }
     const key = podKey(ref.namespace, ref.pod);
     const pod = podIndex.get(key);
@@ -415,14 +416,8 @@ export function compilePolicies(
       );
     const port: PortQuery = { number, protocol, destination };
     const notes: string[] = [];
-    if ('ip' in flow.from && from.pod >= 0)
-      notes.push(
-        `source ${from.label} is pod ${podKey(pods[from.pod]?.namespace ?? '', pods[from.pod]?.name ?? '')}`,
-      );
-    if ('ip' in flow.to && to.pod >= 0)
-      notes.push(
-        `destination ${to.label} is pod ${podKey(destination?.namespace ?? '', destination?.name ?? '')}`,
-      );
+    if ('ip' in flow.from && from.pod >= 0) notes.push(`source ${labels.from} is pod ${from.label}`);
+    if ('ip' in flow.to && to.pod >= 0) notes.push(`destination ${labels.to} is pod ${to.label}`);
     // Egress is decided by the source pod's policies, ingress by the destination pod's.
     const egress = evaluateSide('egress', from, to, port);
     const ingress = evaluateSide('ingress', to, from, port);

@@ -61,7 +61,7 @@ export function parseSnapshotText(text: string, source: string): SourcedObject[]
       throw new PolicyInputError(
         '',
         line === undefined ? '' : `line ${line}`,
-        `invalid YAML/JSON: ${error.message.split('\n')[0] ?? ''}`,
+        `invalid YAML/JSON: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
         source,
       );
     }
@@ -79,21 +79,24 @@ function key(kind: string, namespace: string, name: string): string {
 /** Builds a snapshot from raw objects; a later object with the same kind and name wins. */
 export function buildSnapshot(objects: readonly SourcedObject[]): Snapshot {
   const byKey = new Map<string, ReturnType<typeof convertObject>>();
-  objects.forEach(({ raw, source }, i) => {
+  const perSource = new Map<string, number>();
+  for (const { raw, source } of objects) {
+    // Objects without a name are told apart by their position in their file.
+    const position = perSource.get(source) ?? 0;
+    perSource.set(source, position + 1);
     let converted;
     try {
       converted = convertObject(raw);
     } catch (error) {
       if (error instanceof PolicyInputError) {
-        const object = error.object === 'object' ? describeRawObject(raw, i) : error.object;
-        throw new PolicyInputError(object, error.field, error.detail, source);
+        throw new PolicyInputError(describeRawObject(raw, position), error.field, error.detail, source);
       }
       throw error;
     }
-    if (!converted) return;
+    if (!converted) continue;
     const ns = 'namespace' in converted.value ? converted.value.namespace : '';
     byKey.set(key(converted.kind, ns, converted.value.name), converted);
-  });
+  }
   const snapshot: Snapshot = {
     namespaces: [],
     pods: [],
