@@ -23,7 +23,7 @@ export interface SentinelOptions {
   address: string;
   /** 0 picks a free port (tests). */
   port: number;
-  /** Connections beyond this are closed by the kernel-facing server at once. */
+  /** Connections beyond this are closed as soon as they are accepted. */
   maxConnections?: number;
   /** A socket with no traffic for this long is destroyed, whatever state it is in. */
   idleTimeoutSeconds?: number;
