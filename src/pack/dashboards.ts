@@ -95,7 +95,11 @@ function panelBuilder(kind: PanelSpec['kind'], unit: string): AnyPanel {
 }
 
 function panel(spec: PanelSpec): AnyPanel {
-  const b = panelBuilder(spec.kind, spec.unit).title(spec.title).description(spec.description).unit(spec.unit).datasource(DS);
+  const b = panelBuilder(spec.kind, spec.unit)
+    .title(spec.title)
+    .description(spec.description)
+    .unit(spec.unit)
+    .datasource(DS);
   for (const query of spec.queries) b.withTarget(target(query, spec.kind));
   return b;
 }
@@ -142,5 +146,9 @@ export function buildDashboard(spec: BoardSpec): Dashboard {
 
 /** Every dashboard of the pack as file name and pretty JSON. */
 export function renderDashboards(): { file: string; uid: string; json: string }[] {
-  return boardSpecs().map((s) => ({ file: s.file, uid: s.uid, json: JSON.stringify(buildDashboard(s), null, 2) + '\n' }));
+  return boardSpecs().map((s) => ({
+    file: s.file,
+    uid: s.uid,
+    json: JSON.stringify(buildDashboard(s), null, 2) + '\n',
+  }));
 }

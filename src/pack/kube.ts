@@ -26,15 +26,23 @@ export function podMonitor(role: 'node' | 'cluster', job: string): unknown {
     { action: 'labeldrop', regex: 'namespace' },
   ];
   if (role === 'node') {
-    relabelings.push({ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
+    relabelings.push({
+      action: 'replace',
+      sourceLabels: ['__meta_kubernetes_pod_node_name'],
+      targetLabel: 'node',
+    });
   }
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
     metadata: { name: job, labels: { ...LABELS, 'app.kubernetes.io/component': role } },
     spec: {
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': role } },
-      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', honorLabels: true, relabelings }],
+      selector: {
+        matchLabels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': role },
+      },
+      podMetricsEndpoints: [
+        { port: 'metrics', path: '/metrics', interval: '30s', honorLabels: true, relabelings },
+      ],
     },
   };
 }
@@ -49,7 +57,10 @@ export function dashboardsConfigMap(dashboards: { file: string; json: string }[]
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: 'netprobe-dashboards', labels: { ...LABELS, 'app.kubernetes.io/component': 'dashboards', grafana_dashboard: '1' } },
+    metadata: {
+      name: 'netprobe-dashboards',
+      labels: { ...LABELS, 'app.kubernetes.io/component': 'dashboards', grafana_dashboard: '1' },
+    },
     data: Object.fromEntries(dashboards.map((d) => [d.file, d.json])),
   };
 }

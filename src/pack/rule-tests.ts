@@ -74,7 +74,8 @@ function expAlerts(defs: AlertDef[], alert: string, expected: ExpectedAlert[]): 
   return expected.map((e) => {
     const rule = toPromRule(findDef(defs, alert, e.labels.severity), DEFAULT_RULE_PARAMS);
     const annotations: Record<string, string> = { ...rule.annotations, description: e.description };
-    if (annotations.dashboard_url) annotations.dashboard_url = fillLabels(annotations.dashboard_url, e.labels);
+    if (annotations.dashboard_url)
+      annotations.dashboard_url = fillLabels(annotations.dashboard_url, e.labels);
     return { exp_labels: e.labels, exp_annotations: annotations };
   });
 }
@@ -93,7 +94,10 @@ export function caseGroups(c: AlertCase, defs: AlertDef[]): unknown[] {
     exp_alerts: expAlerts(defs, c.alert, expected),
   });
   return [
-    group(`${c.alert}: fires at ${c.fireAt}, not at ${before}`, c.firing, [test(before, []), test(c.fireAt, c.expect)]),
+    group(`${c.alert}: fires at ${c.fireAt}, not at ${before}`, c.firing, [
+      test(before, []),
+      test(c.fireAt, c.expect),
+    ]),
     group(`${c.alert}: silent when healthy`, c.healthy, [test(c.fireAt, [])]),
     group(`${c.alert}: ${c.edge.name}`, c.edge.series, [test(c.edge.evalAt, c.edge.expect)]),
   ];

@@ -15,7 +15,8 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       summary: 'A netprobe node agent cannot be scraped.',
       description: `{{ if $labels.instance }}Node agent {{ $labels.instance }} cannot be scraped{{ else }}No ${p.nodeJob} target is known to Prometheus{{ end }}: DNS and paths of its node are not probed.`,
       dashboard: { uid: 'netprobe-agents', vars: [] },
-      meaning: 'Prometheus cannot scrape a node agent (or finds none): DNS and path alerts for that node cannot fire.',
+      meaning:
+        'Prometheus cannot scrape a node agent (or finds none): DNS and path alerts for that node cannot fire.',
       needs: `up{job="${p.nodeJob}"} == 0, or no such target at all, for 15m.`,
     },
     {
@@ -26,7 +27,8 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       summary: 'The netprobe cluster agent cannot be scraped.',
       description: `{{ if $labels.instance }}Cluster agent {{ $labels.instance }} cannot be scraped{{ else }}No ${p.clusterJob} target is known to Prometheus{{ end }}: Service, Ingress and policy alerts are blind.`,
       dashboard: { uid: 'netprobe-agents', vars: [] },
-      meaning: 'Prometheus cannot scrape the cluster role (or finds none): endpoint, Ingress, TLS and policy alerts cannot fire.',
+      meaning:
+        'Prometheus cannot scrape the cluster role (or finds none): endpoint, Ingress, TLS and policy alerts cannot fire.',
       needs: `up{job="${p.clusterJob}"} == 0, or no such target at all, for 15m.`,
     },
     {
@@ -36,9 +38,11 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       expr: `time() - netprobe_prober_last_run_timestamp_seconds${anyJob} > ${p.proberStallSeconds} and netprobe_prober_targets${anyJob} > 0`,
       for: '15m',
       summary: 'A netprobe probe loop has stopped finishing probes.',
-      description: 'The {{ $labels.prober }} prober of {{ $labels.instance }} last finished a probe {{ $value | humanizeDuration }} ago.',
+      description:
+        'The {{ $labels.prober }} prober of {{ $labels.instance }} last finished a probe {{ $value | humanizeDuration }} ago.',
       dashboard: { uid: 'netprobe-agents', vars: [] },
-      meaning: 'A prober has targets but has not finished a probe recently: its metrics are frozen at old values.',
+      meaning:
+        'A prober has targets but has not finished a probe recently: its metrics are frozen at old values.',
       needs: `time() - netprobe_prober_last_run_timestamp_seconds > ${p.proberStallSeconds} with netprobe_prober_targets > 0, for 15m.`,
     },
     {
@@ -47,9 +51,11 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       expr: `netprobe_kube_watch_up${anyJob} == 0`,
       for: '15m',
       summary: 'A netprobe Kubernetes watch is down.',
-      description: 'The watch of {{ $labels.resource }} in {{ $labels.instance }} (job {{ $labels.job }}) has been disconnected or unsynced for 15 minutes.',
+      description:
+        'The watch of {{ $labels.resource }} in {{ $labels.instance }} (job {{ $labels.job }}) has been disconnected or unsynced for 15 minutes.',
       dashboard: { uid: 'netprobe-agents', vars: [] },
-      meaning: 'netprobe works from a stale cache of this resource: inventory metrics, plans or the node plan stop following the cluster.',
+      meaning:
+        'netprobe works from a stale cache of this resource: inventory metrics, plans or the node plan stop following the cluster.',
       needs: 'netprobe_kube_watch_up == 0 for 15m.',
     },
     {
@@ -61,10 +67,13 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
         ` or ${planGen} < on (cluster) group_left () max by (cluster) (${planGen})`,
       for: '15m',
       summary: 'A node agent runs an old probe plan.',
-      description: 'Node {{ $labels.node }} runs plan generation {{ $value }}, older than the newest plan published.',
+      description:
+        'Node {{ $labels.node }} runs plan generation {{ $value }}, older than the newest plan published.',
       dashboard: { uid: 'netprobe-agents', vars: ['node'] },
-      meaning: 'The node agent did not receive (watch down) or rejected (invalid) the current plan and keeps probing an old one.',
-      needs: 'netprobe_plan_generation of a node < netprobe_plan_published_generation, or < the newest generation on any node, for 15m.',
+      meaning:
+        'The node agent did not receive (watch down) or rejected (invalid) the current plan and keeps probing an old one.',
+      needs:
+        'netprobe_plan_generation of a node < netprobe_plan_published_generation, or < the newest generation on any node, for 15m.',
     },
   ];
 }

@@ -44,9 +44,11 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       expr: noSuccess('cluster, check', podPath, node('via!="replica",result="success"')),
       for: '5m',
       summary: 'DNS lookups fail from every node.',
-      description: 'DNS check {{ $labels.check }} has not succeeded from any node through the resolver or the kube-dns Service for 5 minutes.',
+      description:
+        'DNS check {{ $labels.check }} has not succeeded from any node through the resolver or the kube-dns Service for 5 minutes.',
       dashboard: { uid: 'netprobe-dns', vars: ['check'] },
-      meaning: 'No node agent got a successful answer for this check through the pod resolver or the kube-dns Service: pods cannot resolve it.',
+      meaning:
+        'No node agent got a successful answer for this check through the pod resolver or the kube-dns Service: pods cannot resolve it.',
       needs: `${LOOKUPS}{via!="replica"}: lookups made but none successful over ${W}, summed over all nodes, for 5m.`,
     },
     {
@@ -55,9 +57,11 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       expr: noSuccess('cluster, node, check', podPath, node('via!="replica",result="success"')),
       for: '5m',
       summary: 'DNS lookups fail from one node.',
-      description: 'DNS check {{ $labels.check }} has not succeeded from node {{ $labels.node }} for 5 minutes.',
+      description:
+        'DNS check {{ $labels.check }} has not succeeded from node {{ $labels.node }} for 5 minutes.',
       dashboard: { uid: 'netprobe-dns', vars: ['node', 'check'] },
-      meaning: 'Pods on this node cannot resolve the check name through the resolver or the kube-dns Service.',
+      meaning:
+        'Pods on this node cannot resolve the check name through the resolver or the kube-dns Service.',
       needs: `${LOOKUPS}{via!="replica"} of one node: lookups made but none successful over ${W}, for 5m.`,
     },
     {
@@ -68,9 +72,11 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
         ` and on (cluster) sum by (cluster) (rate(${LOOKUPS}${node('via="replica",result="success"')}[${W}])) > 0`,
       for: '5m',
       summary: 'One CoreDNS replica fails while the others answer.',
-      description: 'CoreDNS replica {{ $labels.server }} has answered no lookup from any node for 5 minutes while other replicas answer.',
+      description:
+        'CoreDNS replica {{ $labels.server }} has answered no lookup from any node for 5 minutes while other replicas answer.',
       dashboard: { uid: 'netprobe-dns', vars: ['server'] },
-      meaning: 'Direct queries to one CoreDNS pod all fail while other replicas answer; the Service still sends it a share of the queries.',
+      meaning:
+        'Direct queries to one CoreDNS pod all fail while other replicas answer; the Service still sends it a share of the queries.',
       needs: `${LOOKUPS}{via="replica"}: no success for the replica over ${W} while another replica succeeds, for 5m.`,
     },
     latencyDef('warning', p.dnsLatencyWarningSeconds),
@@ -83,7 +89,8 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       expr: `max by (cluster, check) (netprobe_dns_search_queries${node()}) > ${p.dnsSearchQueriesThreshold}`,
       for: '15m',
       summary: 'Short-name lookups cost many wire queries through the search list.',
-      description: 'DNS check {{ $labels.check }} needs {{ $value }} wire queries per lookup through the search list (ndots).',
+      description:
+        'DNS check {{ $labels.check }} needs {{ $value }} wire queries per lookup through the search list (ndots).',
       dashboard: { uid: 'netprobe-dns', vars: ['check'] },
       meaning: `A name looked up through resolv.conf's search list and ndots needs more than ${p.dnsSearchQueriesThreshold} queries: every pod doing the same multiplies CoreDNS load.`,
       needs: `netprobe_dns_search_queries > ${p.dnsSearchQueriesThreshold} on any node for 15m.`,

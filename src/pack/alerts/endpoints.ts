@@ -20,7 +20,8 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Service {{ $labels.namespace }}/{{ $labels.service }} has no ready endpoint although pods match its selector: connections to it fail.',
       dashboard,
-      meaning: 'Pods match the Service selector, yet none of them is a ready endpoint: clients get connection refused or timeouts.',
+      meaning:
+        'Pods match the Service selector, yet none of them is a ready endpoint: clients get connection refused or timeouts.',
       needs: 'netprobe_service_endpoints{state="ready"} == 0 and netprobe_service_selector_pods > 0, for 5m.',
     },
     {
@@ -29,9 +30,11 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
       expr: `${selectorPods} == 0`,
       for: '15m',
       summary: 'A Service selector matches no pod.',
-      description: 'The selector of Service {{ $labels.namespace }}/{{ $labels.service }} matches no pod in its namespace.',
+      description:
+        'The selector of Service {{ $labels.namespace }}/{{ $labels.service }} matches no pod in its namespace.',
       dashboard,
-      meaning: 'The Service has a selector but no non-terminal pod in its namespace matches it (typo in a label, or the workload is gone).',
+      meaning:
+        'The Service has a selector but no non-terminal pod in its namespace matches it (typo in a label, or the workload is gone).',
       needs: 'netprobe_service_selector_pods == 0 for 15m (absent for selector-less Services).',
     },
     {
@@ -55,7 +58,8 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Port {{ $labels.port }} of Service {{ $labels.namespace }}/{{ $labels.service }} targets a named port that none of the matching pods declares.',
       dashboard,
-      meaning: 'Endpoints for this port cannot be built: the pods do not name a container port as the Service targetPort says.',
+      meaning:
+        'Endpoints for this port cannot be built: the pods do not name a container port as the Service targetPort says.',
       needs: 'netprobe_service_target_port_unresolved == 1 for 15m.',
     },
   ];

@@ -35,7 +35,8 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Route {{ $labels.host }}{{ $labels.path }} of Ingress {{ $labels.namespace }}/{{ $labels.ingress }} has failed its probe through the ingress controller for 5 minutes.',
       dashboard: routeDash,
-      meaning: 'Requests for the route through the ingress controller fail (5xx, timeout, connection or TLS error, unexpected status).',
+      meaning:
+        'Requests for the route through the ingress controller fail (5xx, timeout, connection or TLS error, unexpected status).',
       needs: 'netprobe_ingress_route_up == 0 without any no_route probe result over 5m, for 5m.',
     },
     {
@@ -47,8 +48,10 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'The ingress controller answers {{ $labels.host }}{{ $labels.path }} (Ingress {{ $labels.namespace }}/{{ $labels.ingress }}) from its default backend: it has not loaded the route.',
       dashboard: routeDash,
-      meaning: "The controller's default backend answered the probe: the Ingress exists but the controller did not load it (class, admission, host typo).",
-      needs: 'netprobe_ingress_route_up == 0 and netprobe_ingress_probes_total{result="no_route"} increased over 5m, for 5m.',
+      meaning:
+        "The controller's default backend answered the probe: the Ingress exists but the controller did not load it (class, admission, host typo).",
+      needs:
+        'netprobe_ingress_route_up == 0 and netprobe_ingress_probes_total{result="no_route"} increased over 5m, for 5m.',
     },
     {
       alert: 'NetprobeIngressBackendProblem',
@@ -59,7 +62,8 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Route {{ $labels.host }}{{ $labels.path }} of Ingress {{ $labels.namespace }}/{{ $labels.ingress }} has backend problem {{ $labels.problem }}.',
       dashboard: routeDash,
-      meaning: 'A static check found the backend Service or port missing, or the backend without ready endpoints.',
+      meaning:
+        'A static check found the backend Service or port missing, or the backend without ready endpoints.',
       needs: 'netprobe_ingress_route_problem{problem=~"backend_.*"} == 1 for 10m.',
     },
     {
@@ -96,7 +100,8 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'The certificate served for {{ $labels.host }} (Ingress {{ $labels.namespace }}/{{ $labels.ingress }}) does not cover that host name.',
       dashboard: routeDash,
-      meaning: 'Clients that verify certificates refuse the host (often the controller default certificate is served: missing or wrong TLS secret).',
+      meaning:
+        'Clients that verify certificates refuse the host (often the controller default certificate is served: missing or wrong TLS secret).',
       needs: 'netprobe_tls_cert_hostname_match == 0 for 5m.',
     },
   ];

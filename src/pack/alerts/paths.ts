@@ -19,8 +19,10 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Path {{ $labels.path }} ({{ $labels.kind }}) is blocked from node {{ $labels.node }} although NetworkPolicy allows it.',
       dashboard: { uid: 'netprobe-paths', vars: ['node', 'path'] },
-      meaning: 'Probes of a path the policy engine expects to be allowed time out or get ICMP unreachable: something outside NetworkPolicy (CNI, firewall, routing, security group) drops it.',
-      needs: 'netprobe_path_reachable{expected="allow",kind!="neighbour"} == 0 for 5m (absent while inconclusive).',
+      meaning:
+        'Probes of a path the policy engine expects to be allowed time out or get ICMP unreachable: something outside NetworkPolicy (CNI, firewall, routing, security group) drops it.',
+      needs:
+        'netprobe_path_reachable{expected="allow",kind!="neighbour"} == 0 for 5m (absent while inconclusive).',
     },
     {
       alert: 'NetprobeNetworkPolicyNotEnforced',
@@ -31,7 +33,8 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'Path {{ $labels.path }} ({{ $labels.kind }}) is reachable from node {{ $labels.node }} although NetworkPolicy denies it.',
       dashboard: { uid: 'netprobe-paths', vars: ['node', 'path'] },
-      meaning: 'NetworkPolicy is not enforced for this path: the CNI ignores policies, or a policy the engine does not know allows it.',
+      meaning:
+        'NetworkPolicy is not enforced for this path: the CNI ignores policies, or a policy the engine does not know allows it.',
       needs: 'netprobe_path_reachable{expected="deny"} == 1 for 15m.',
     },
     {
@@ -40,9 +43,11 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       expr: `max by (cluster, namespace) (netprobe_policy_dns_egress_blocked_pods${cluster()}) > 0`,
       for: '15m',
       summary: 'Egress NetworkPolicies block DNS for some pods.',
-      description: '{{ $value }} pods in namespace {{ $labels.namespace }} may not send DNS queries to kube-dns under their egress policies.',
+      description:
+        '{{ $value }} pods in namespace {{ $labels.namespace }} may not send DNS queries to kube-dns under their egress policies.',
       dashboard: { uid: 'netprobe-paths', vars: ['namespace'] },
-      meaning: 'Egress policies select these pods and allow no UDP/TCP 53 to kube-dns: every name lookup of theirs fails.',
+      meaning:
+        'Egress policies select these pods and allow no UDP/TCP 53 to kube-dns: every name lookup of theirs fails.',
       needs: 'netprobe_policy_dns_egress_blocked_pods > 0 for 15m.',
     },
     {
@@ -54,7 +59,8 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       description:
         'The ingress controller pods may not reach Service {{ $labels.namespace }}/{{ $labels.service }}, the backend of Ingress {{ $labels.namespace }}/{{ $labels.ingress }}.',
       dashboard: { uid: 'netprobe-paths', vars: ['namespace'] },
-      meaning: 'Ingress policies of the backend pods admit no traffic from the controller pods: the route answers 502/504.',
+      meaning:
+        'Ingress policies of the backend pods admit no traffic from the controller pods: the route answers 502/504.',
       needs: 'netprobe_policy_ingress_backend_blocked == 1 for 15m.',
     },
     {
@@ -63,9 +69,11 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       expr: `${neighbours(' == 0')} / ${neighbours('')} > ${p.partitionRatio}`,
       for: '5m',
       summary: 'A node cannot reach most of its neighbours.',
-      description: 'Node {{ $labels.node }} cannot reach {{ $value | humanizePercentage }} of the neighbour nodes it probes.',
+      description:
+        'Node {{ $labels.node }} cannot reach {{ $value | humanizePercentage }} of the neighbour nodes it probes.',
       dashboard: { uid: 'netprobe-paths', vars: ['node'] },
-      meaning: 'Pod-network traffic from this node to most other nodes is dropped: the node is cut off from the pod network.',
+      meaning:
+        'Pod-network traffic from this node to most other nodes is dropped: the node is cut off from the pod network.',
       needs: `Share of the node's conclusive neighbour paths with netprobe_path_reachable == 0 > ${p.partitionRatio}, for 5m.`,
     },
   ];

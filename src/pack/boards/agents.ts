@@ -10,7 +10,8 @@ export function agentsBoard(): BoardSpec {
     uid: 'netprobe-agents',
     title: 'Agent health',
     file: 'netprobe-agents.json',
-    description: 'netprobe itself: targets up, probe loops, Kubernetes watches, and how the probe plan reaches the nodes.',
+    description:
+      'netprobe itself: targets up, probe loops, Kubernetes watches, and how the probe plan reaches the nodes.',
     vars: [{ name: 'instance', label: 'Instance', metric: 'netprobe_build_info' }],
     rows: [
       {
@@ -35,21 +36,36 @@ export function agentsBoard(): BoardSpec {
             title: 'Time since last probe by prober',
             description: 'Age of the last finished probe; NetprobeProbeLoopStalled fires above 5 minutes.',
             unit: 's',
-            queries: [{ expr: `max by (prober) (time() - ${q('netprobe_prober_last_run_timestamp_seconds', I)})`, legend: '{{prober}}' }],
+            queries: [
+              {
+                expr: `max by (prober) (time() - ${q('netprobe_prober_last_run_timestamp_seconds', I)})`,
+                legend: '{{prober}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Probe runs by outcome',
             description: 'Probe runs per second, by prober and whether they hit the hard timeout.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (prober, outcome) (${rate('netprobe_prober_runs_total', I)})`, legend: '{{prober}} {{outcome}}' }],
+            queries: [
+              {
+                expr: `sum by (prober, outcome) (${rate('netprobe_prober_runs_total', I)})`,
+                legend: '{{prober}} {{outcome}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Overlap skips',
             description: 'Runs skipped because the previous run of the same target was still in flight.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (prober) (${rate('netprobe_prober_overlap_skips_total', I)})`, legend: '{{prober}}' }],
+            queries: [
+              {
+                expr: `sum by (prober) (${rate('netprobe_prober_overlap_skips_total', I)})`,
+                legend: '{{prober}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
@@ -75,21 +91,33 @@ export function agentsBoard(): BoardSpec {
             title: 'Watch restarts',
             description: 'Watch restarts per second after errors, by resource.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (resource) (${rate('netprobe_kube_watch_restarts_total', I)})`, legend: '{{resource}}' }],
+            queries: [
+              {
+                expr: `sum by (resource) (${rate('netprobe_kube_watch_restarts_total', I)})`,
+                legend: '{{resource}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Cached objects',
             description: 'Objects held in the cache, by resource.',
             unit: 'none',
-            queries: [{ expr: `max by (resource) (${q('netprobe_kube_cache_objects', I)})`, legend: '{{resource}}' }],
+            queries: [
+              { expr: `max by (resource) (${q('netprobe_kube_cache_objects', I)})`, legend: '{{resource}}' },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Malformed objects skipped',
             description: 'Objects from the API that were malformed and skipped, per second.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (resource) (${rate('netprobe_kube_objects_rejected_total', I)})`, legend: '{{resource}}' }],
+            queries: [
+              {
+                expr: `sum by (resource) (${rate('netprobe_kube_objects_rejected_total', I)})`,
+                legend: '{{resource}}',
+              },
+            ],
           },
         ],
       },
@@ -109,23 +137,33 @@ export function agentsBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Time since plan accepted',
-            description: 'Age of the plan each node agent last accepted (a plan that never changes grows old: that is fine).',
+            description:
+              'Age of the plan each node agent last accepted (a plan that never changes grows old: that is fine).',
             unit: 's',
-            queries: [{ expr: `max by (node) (time() - ${q('netprobe_plan_last_update_timestamp_seconds')})`, legend: '{{node}}' }],
+            queries: [
+              {
+                expr: `max by (node) (time() - ${q('netprobe_plan_last_update_timestamp_seconds')})`,
+                legend: '{{node}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Plan updates by result',
             description: 'Plan documents received by node agents per second: accepted or rejected.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (result) (${rate('netprobe_plan_updates_total')})`, legend: '{{result}}' }],
+            queries: [
+              { expr: `sum by (result) (${rate('netprobe_plan_updates_total')})`, legend: '{{result}}' },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Plan publishes by result',
             description: 'Writes of the plan ConfigMap per second: written, unchanged, error.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (result) (${rate('netprobe_plan_publishes_total')})`, legend: '{{result}}' }],
+            queries: [
+              { expr: `sum by (result) (${rate('netprobe_plan_publishes_total')})`, legend: '{{result}}' },
+            ],
           },
         ],
       },

@@ -10,7 +10,8 @@ export function dnsBoard(): BoardSpec {
     uid: 'netprobe-dns',
     title: 'DNS',
     file: 'netprobe-dns.json',
-    description: 'DNS lookups from every node through the resolver, the kube-dns Service and each CoreDNS replica.',
+    description:
+      'DNS lookups from every node through the resolver, the kube-dns Service and each CoreDNS replica.',
     vars: [
       { name: 'node', label: 'Node', metric: LOOKUPS },
       { name: 'server', label: 'Server', metric: LOOKUPS },
@@ -23,7 +24,8 @@ export function dnsBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Success ratio by server',
-            description: 'Share of lookups answered successfully, per server (via = resolver, service or replica).',
+            description:
+              'Share of lookups answered successfully, per server (via = resolver, service or replica).',
             unit: 'percentunit',
             queries: [
               {
@@ -35,7 +37,8 @@ export function dnsBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Lookups by result',
-            description: 'Lookups per second by result: success, nxdomain, servfail, refused, timeout, error.',
+            description:
+              'Lookups per second by result: success, nxdomain, servfail, refused, timeout, error.',
             unit: 'reqps',
             queries: [{ expr: `sum by (result) (${rate(LOOKUPS, F)})`, legend: '{{result}}' }],
           },
@@ -54,9 +57,12 @@ export function dnsBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Failed lookups by node',
-            description: 'Lookups per second that did not succeed, per node: one node alone points at that node.',
+            description:
+              'Lookups per second that did not succeed, per node: one node alone points at that node.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (node) (${rate(LOOKUPS, `${F},result!="success"`)})`, legend: '{{node}}' }],
+            queries: [
+              { expr: `sum by (node) (${rate(LOOKUPS, `${F},result!="success"`)})`, legend: '{{node}}' },
+            ],
           },
         ],
       },
@@ -75,7 +81,12 @@ export function dnsBoard(): BoardSpec {
             title: 'p99 lookup duration by server',
             description: 'What NetprobeDNSLatencyHigh alerts on (warning 1 s, critical 4 s).',
             unit: 's',
-            queries: [{ expr: `histogram_quantile(0.99, sum by (via, server, le) (${rate(BUCKET, F)}))`, legend: '{{via}} {{server}}' }],
+            queries: [
+              {
+                expr: `histogram_quantile(0.99, sum by (via, server, le) (${rate(BUCKET, F)}))`,
+                legend: '{{via}} {{server}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
@@ -92,9 +103,15 @@ export function dnsBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Wire queries per search-list lookup',
-            description: 'Queries one short-name lookup costs through the search list and ndots (1 = no expansion cost).',
+            description:
+              'Queries one short-name lookup costs through the search list and ndots (1 = no expansion cost).',
             unit: 'none',
-            queries: [{ expr: `max by (check) (${q('netprobe_dns_search_queries', 'node=~"$node",check=~"$check"')})`, legend: '{{check}}' }],
+            queries: [
+              {
+                expr: `max by (check) (${q('netprobe_dns_search_queries', 'node=~"$node",check=~"$check"')})`,
+                legend: '{{check}}',
+              },
+            ],
           },
         ],
       },

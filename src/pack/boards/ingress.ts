@@ -23,14 +23,21 @@ export function ingressBoard(): BoardSpec {
             title: 'Routes down',
             description: 'Routes whose last probe failed, with the HTTP status code (0: no response).',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_status_code', F)}) and on (namespace, ingress, host, path) max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_up', F)}) == 0` }],
+            queries: [
+              {
+                expr: `max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_status_code', F)}) and on (namespace, ingress, host, path) max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_up', F)}) == 0`,
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Probes by result',
-            description: 'Route probes per second by result: ok, no_route, backend_unavailable, server_error, timeout, ...',
+            description:
+              'Route probes per second by result: ok, no_route, backend_unavailable, server_error, timeout, ...',
             unit: 'reqps',
-            queries: [{ expr: `sum by (result) (${rate('netprobe_ingress_probes_total', F)})`, legend: '{{result}}' }],
+            queries: [
+              { expr: `sum by (result) (${rate('netprobe_ingress_probes_total', F)})`, legend: '{{result}}' },
+            ],
           },
           {
             kind: 'heatmap',
@@ -44,7 +51,12 @@ export function ingressBoard(): BoardSpec {
             title: 'p90 probe duration by route',
             description: 'What NetprobeIngressSlow alerts on.',
             unit: 's',
-            queries: [{ expr: `histogram_quantile(0.9, sum by (host, path, le) (${rate(BUCKET, F)}))`, legend: '{{host}}{{path}}' }],
+            queries: [
+              {
+                expr: `histogram_quantile(0.9, sum by (host, path, le) (${rate(BUCKET, F)}))`,
+                legend: '{{host}}{{path}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
@@ -61,16 +73,27 @@ export function ingressBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Last probe phases',
-            description: 'Duration of each phase of the last probe: resolve, connect, tls, processing, transfer.',
+            description:
+              'Duration of each phase of the last probe: resolve, connect, tls, processing, transfer.',
             unit: 's',
-            queries: [{ expr: `max by (host, path, phase) (${q('netprobe_ingress_route_phase_seconds', F)})`, legend: '{{host}}{{path}} {{phase}}' }],
+            queries: [
+              {
+                expr: `max by (host, path, phase) (${q('netprobe_ingress_route_phase_seconds', F)})`,
+                legend: '{{host}}{{path}} {{phase}}',
+              },
+            ],
           },
           {
             kind: 'table',
             title: 'Static problems',
-            description: 'Problems found without probing: backend Service or port missing, no ready endpoints, TLS host not covered, class missing.',
+            description:
+              'Problems found without probing: backend Service or port missing, no ready endpoints, TLS host not covered, class missing.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, ingress, host, path, problem) (${q('netprobe_ingress_route_problem', F)}) == 1` }],
+            queries: [
+              {
+                expr: `max by (namespace, ingress, host, path, problem) (${q('netprobe_ingress_route_problem', F)}) == 1`,
+              },
+            ],
           },
           {
             kind: 'timeseries',
@@ -89,16 +112,27 @@ export function ingressBoard(): BoardSpec {
             title: 'Certificate expiry',
             description: 'Time left until the served certificate expires, soonest first.',
             unit: 's',
-            queries: [{ expr: `sort(min by (namespace, ingress, host) (${q('netprobe_tls_cert_expiry_timestamp_seconds', F)}) - time())` }],
+            queries: [
+              {
+                expr: `sort(min by (namespace, ingress, host) (${q('netprobe_tls_cert_expiry_timestamp_seconds', F)}) - time())`,
+              },
+            ],
           },
           {
             kind: 'table',
             title: 'Certificate problems',
-            description: 'Hosts whose served certificate does not cover the host name or does not verify (0 = problem).',
+            description:
+              'Hosts whose served certificate does not cover the host name or does not verify (0 = problem).',
             unit: 'none',
             queries: [
-              { expr: `min by (namespace, ingress, host) (${q('netprobe_tls_cert_hostname_match', F)}) == 0`, legend: 'hostname' },
-              { expr: `min by (namespace, ingress, host) (${q('netprobe_tls_cert_verified', F)}) == 0`, legend: 'chain' },
+              {
+                expr: `min by (namespace, ingress, host) (${q('netprobe_tls_cert_hostname_match', F)}) == 0`,
+                legend: 'hostname',
+              },
+              {
+                expr: `min by (namespace, ingress, host) (${q('netprobe_tls_cert_verified', F)}) == 0`,
+                legend: 'chain',
+              },
             ],
           },
         ],

@@ -15,13 +15,18 @@ export function overviewBoard(): BoardSpec {
     uid: 'netprobe-overview',
     title: 'Overview',
     file: 'netprobe-overview.json',
-    description: 'Is the cluster network healthy? DNS, Service endpoints, Ingress routes, paths and policies at a glance.',
+    description:
+      'Is the cluster network healthy? DNS, Service endpoints, Ingress routes, paths and policies at a glance.',
     vars: [],
     rows: [
       {
         title: 'Now',
         panels: [
-          stat('Firing netprobe alerts', 'Netprobe alerts firing now.', `count(${q('ALERTS', 'alertname=~"Netprobe.*",alertstate="firing"')}) or vector(0)`),
+          stat(
+            'Firing netprobe alerts',
+            'Netprobe alerts firing now.',
+            `count(${q('ALERTS', 'alertname=~"Netprobe.*",alertstate="firing"')}) or vector(0)`,
+          ),
           stat(
             'DNS success ratio',
             'Share of DNS lookups through the resolver and kube-dns Service that succeeded.',
@@ -33,7 +38,11 @@ export function overviewBoard(): BoardSpec {
             'Services whose selector matches pods, none of them ready.',
             `count(sum by (namespace, service) (${q('netprobe_service_endpoints', 'state="ready"')}) == 0 and on (namespace, service) max by (namespace, service) (${q('netprobe_service_selector_pods')}) > 0) or vector(0)`,
           ),
-          stat('Ingress routes down', 'Routes whose last probe failed.', `count(max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_up')}) == 0) or vector(0)`),
+          stat(
+            'Ingress routes down',
+            'Routes whose last probe failed.',
+            `count(max by (namespace, ingress, host, path) (${q('netprobe_ingress_route_up')}) == 0) or vector(0)`,
+          ),
           stat(
             'Paths with unexpected verdicts',
             'Paths blocked although allowed, or reachable although denied.',
@@ -62,7 +71,9 @@ export function overviewBoard(): BoardSpec {
             title: 'Ingress probes by result',
             description: 'Route probes per second, by result.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (result) (${rate('netprobe_ingress_probes_total')})`, legend: '{{result}}' }],
+            queries: [
+              { expr: `sum by (result) (${rate('netprobe_ingress_probes_total')})`, legend: '{{result}}' },
+            ],
           },
         ],
       },

@@ -10,7 +10,8 @@ export function pathsBoard(): BoardSpec {
     uid: 'netprobe-paths',
     title: 'Paths & NetworkPolicy',
     file: 'netprobe-paths.json',
-    description: 'Active path probes from every node compared with what NetworkPolicy expects, and static policy findings.',
+    description:
+      'Active path probes from every node compared with what NetworkPolicy expects, and static policy findings.',
     vars: [
       { name: 'node', label: 'Node', metric: REACH },
       { name: 'path', label: 'Path', metric: REACH },
@@ -26,8 +27,14 @@ export function pathsBoard(): BoardSpec {
             description: 'Paths blocked although allowed (value 0) or reachable although denied (value 1).',
             unit: 'none',
             queries: [
-              { expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="allow"`)}) == 0`, legend: 'blocked' },
-              { expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="deny"`)}) == 1`, legend: 'not enforced' },
+              {
+                expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="allow"`)}) == 0`,
+                legend: 'blocked',
+              },
+              {
+                expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="deny"`)}) == 1`,
+                legend: 'not enforced',
+              },
             ],
           },
           {
@@ -47,14 +54,21 @@ export function pathsBoard(): BoardSpec {
             title: 'Path probes by result',
             description: 'Probes per second by result: open, refused, timeout, unreachable, error.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (kind, result) (${rate('netprobe_path_probes_total', F)})`, legend: '{{kind}} {{result}}' }],
+            queries: [
+              {
+                expr: `sum by (kind, result) (${rate('netprobe_path_probes_total', F)})`,
+                legend: '{{kind}} {{result}}',
+              },
+            ],
           },
           {
             kind: 'heatmap',
             title: 'Path probe duration',
             description: 'Distribution of path probe durations.',
             unit: 's',
-            queries: [{ expr: `sum by (le) (${rate('netprobe_path_duration_seconds_bucket', 'node=~"$node"')})` }],
+            queries: [
+              { expr: `sum by (le) (${rate('netprobe_path_duration_seconds_bucket', 'node=~"$node"')})` },
+            ],
           },
           {
             kind: 'timeseries',
@@ -73,7 +87,12 @@ export function pathsBoard(): BoardSpec {
             title: 'Incoming neighbour probes by node',
             description: 'How many agents the plan has probing each node.',
             unit: 'none',
-            queries: [{ expr: `max by (node) (${q('netprobe_path_incoming_probes', 'node=~"$node"')})`, legend: '{{node}}' }],
+            queries: [
+              {
+                expr: `max by (node) (${q('netprobe_path_incoming_probes', 'node=~"$node"')})`,
+                legend: '{{node}}',
+              },
+            ],
           },
         ],
       },
@@ -85,28 +104,40 @@ export function pathsBoard(): BoardSpec {
             title: 'Pods with DNS egress blocked',
             description: 'Pods per namespace whose egress policies block DNS to kube-dns.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace) (${q('netprobe_policy_dns_egress_blocked_pods', NS)}) > 0` }],
+            queries: [
+              { expr: `max by (namespace) (${q('netprobe_policy_dns_egress_blocked_pods', NS)}) > 0` },
+            ],
           },
           {
             kind: 'table',
             title: 'Ingress backends blocked',
             description: 'Ingress backends the ingress controller pods may not reach.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, ingress, service) (${q('netprobe_policy_ingress_backend_blocked', NS)}) == 1` }],
+            queries: [
+              {
+                expr: `max by (namespace, ingress, service) (${q('netprobe_policy_ingress_backend_blocked', NS)}) == 1`,
+              },
+            ],
           },
           {
             kind: 'table',
             title: 'Services unreachable by policy',
             description: 'Services whose pods admit ingress from nowhere.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, service) (${q('netprobe_policy_unreachable_service', NS)}) == 1` }],
+            queries: [
+              { expr: `max by (namespace, service) (${q('netprobe_policy_unreachable_service', NS)}) == 1` },
+            ],
           },
           {
             kind: 'table',
             title: 'Namespaces without default deny',
             description: 'Namespaces where no policy isolates every pod, per direction.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, direction) (${q('netprobe_policy_namespace_default_deny', NS)}) == 0` }],
+            queries: [
+              {
+                expr: `max by (namespace, direction) (${q('netprobe_policy_namespace_default_deny', NS)}) == 0`,
+              },
+            ],
           },
         ],
       },

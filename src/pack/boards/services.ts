@@ -45,14 +45,25 @@ export function servicesBoard(): BoardSpec {
             title: 'Endpoints by state',
             description: 'Ready, not ready and terminating endpoints of the selected Services.',
             unit: 'none',
-            queries: [{ expr: `sum by (namespace, service, state) (${q(EP, F)})`, legend: '{{namespace}}/{{service}} {{state}}' }],
+            queries: [
+              {
+                expr: `sum by (namespace, service, state) (${q(EP, F)})`,
+                legend: '{{namespace}}/{{service}} {{state}}',
+              },
+            ],
           },
           {
             kind: 'timeseries',
             title: 'Pods matching the selector',
-            description: 'Non-terminal pods matching each Service selector (absent for selector-less Services).',
+            description:
+              'Non-terminal pods matching each Service selector (absent for selector-less Services).',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, service) (${q('netprobe_service_selector_pods', F)})`, legend: '{{namespace}}/{{service}}' }],
+            queries: [
+              {
+                expr: `max by (namespace, service) (${q('netprobe_service_selector_pods', F)})`,
+                legend: '{{namespace}}/{{service}}',
+              },
+            ],
           },
         ],
       },
@@ -64,7 +75,11 @@ export function servicesBoard(): BoardSpec {
             title: 'Unresolved named target ports',
             description: 'Service ports whose named targetPort no matching pod declares.',
             unit: 'none',
-            queries: [{ expr: `max by (namespace, service, port) (${q('netprobe_service_target_port_unresolved', F)}) == 1` }],
+            queries: [
+              {
+                expr: `max by (namespace, service, port) (${q('netprobe_service_target_port_unresolved', F)}) == 1`,
+              },
+            ],
           },
           {
             kind: 'table',

@@ -3,7 +3,9 @@ import { series, type AlertCase, type SeriesValues } from '../rule-tests.js';
 const N1 = { job: 'netprobe-node', instance: 'n1:9808' };
 const C1 = { job: 'netprobe-cluster', instance: 'c1:9808' };
 
-const up = (target: Record<string, string>, values: string): SeriesValues => ({ [series('up', target)]: values });
+const up = (target: Record<string, string>, values: string): SeriesValues => ({
+  [series('up', target)]: values,
+});
 
 /** The dns prober of n1: last-run timestamps and its target count. */
 function prober(lastRun: string, targets: string): SeriesValues {
@@ -13,15 +15,23 @@ function prober(lastRun: string, targets: string): SeriesValues {
   };
 }
 
-const watch = (values: string): SeriesValues => ({ [series('netprobe_kube_watch_up', { ...C1, resource: 'services' })]: values });
+const watch = (values: string): SeriesValues => ({
+  [series('netprobe_kube_watch_up', { ...C1, resource: 'services' })]: values,
+});
 
 /** Plan generations of n1 and n2, and the published one (undefined: cluster role not scraped). */
 function plans(n1: number, n2: number, published?: number): SeriesValues {
   const out: SeriesValues = {
-    [series('netprobe_plan_generation', { job: 'netprobe-node', instance: 'n1:9808', node: 'n1' })]: `${n1}x30`,
-    [series('netprobe_plan_generation', { job: 'netprobe-node', instance: 'n2:9808', node: 'n2' })]: `${n2}x30`,
+    [series('netprobe_plan_generation', { job: 'netprobe-node', instance: 'n1:9808', node: 'n1' })]:
+      `${n1}x30`,
+    [series('netprobe_plan_generation', { job: 'netprobe-node', instance: 'n2:9808', node: 'n2' })]:
+      `${n2}x30`,
     // Accepted long ago and never changed since: age alone must not make a plan stale.
-    [series('netprobe_plan_last_update_timestamp_seconds', { job: 'netprobe-node', instance: 'n1:9808', node: 'n1' })]: '0x30',
+    [series('netprobe_plan_last_update_timestamp_seconds', {
+      job: 'netprobe-node',
+      instance: 'n1:9808',
+      node: 'n1',
+    })]: '0x30',
   };
   if (published !== undefined) out[series('netprobe_plan_published_generation', C1)] = `${published}x30`;
   return out;
@@ -38,7 +48,10 @@ export function agentCases(): AlertCase[] {
       firing: { ...up(N1, '0x30'), ...up(C1, '1x30') },
       fireAt: '15m',
       expect: [
-        { labels: { severity: 'warning', ...N1 }, description: 'Node agent n1:9808 cannot be scraped: DNS and paths of its node are not probed.' },
+        {
+          labels: { severity: 'warning', ...N1 },
+          description: 'Node agent n1:9808 cannot be scraped: DNS and paths of its node are not probed.',
+        },
       ],
       healthy: { ...up(N1, '1x30'), ...up(C1, '1x30') },
       edge: {
@@ -48,7 +61,8 @@ export function agentCases(): AlertCase[] {
         expect: [
           {
             labels: { severity: 'warning', job: 'netprobe-node' },
-            description: 'No netprobe-node target is known to Prometheus: DNS and paths of its node are not probed.',
+            description:
+              'No netprobe-node target is known to Prometheus: DNS and paths of its node are not probed.',
           },
         ],
       },
@@ -60,7 +74,8 @@ export function agentCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'warning', ...C1 },
-          description: 'Cluster agent c1:9808 cannot be scraped: Service, Ingress and policy alerts are blind.',
+          description:
+            'Cluster agent c1:9808 cannot be scraped: Service, Ingress and policy alerts are blind.',
         },
       ],
       healthy: { ...up(N1, '1x30'), ...up(C1, '1x30') },
@@ -71,7 +86,8 @@ export function agentCases(): AlertCase[] {
         expect: [
           {
             labels: { severity: 'warning', job: 'netprobe-cluster' },
-            description: 'No netprobe-cluster target is known to Prometheus: Service, Ingress and policy alerts are blind.',
+            description:
+              'No netprobe-cluster target is known to Prometheus: Service, Ingress and policy alerts are blind.',
           },
         ],
       },
@@ -88,7 +104,12 @@ export function agentCases(): AlertCase[] {
         },
       ],
       healthy: prober('0+60x30', '3x30'),
-      edge: { name: 'a prober without targets never runs', series: prober('0x30', '0x30'), evalAt: '25m', expect: [] },
+      edge: {
+        name: 'a prober without targets never runs',
+        series: prober('0x30', '0x30'),
+        evalAt: '25m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeKubeWatchDown',
@@ -97,11 +118,17 @@ export function agentCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'warning', ...C1, resource: 'services' },
-          description: 'The watch of services in c1:9808 (job netprobe-cluster) has been disconnected or unsynced for 15 minutes.',
+          description:
+            'The watch of services in c1:9808 (job netprobe-cluster) has been disconnected or unsynced for 15 minutes.',
         },
       ],
       healthy: watch('1x30'),
-      edge: { name: 'a reconnect in between restarts the wait', series: watch('0x8 1 0x20'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'a reconnect in between restarts the wait',
+        series: watch('0x8 1 0x20'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobePlanStale',

@@ -17,7 +17,15 @@ function lookups(node: string, via: string, server: string, ok: boolean): Series
 function latency(le: string): SeriesValues {
   const out: SeriesValues = {};
   for (const bound of ['0.5', '1', '2', '5', '+Inf']) {
-    const l = { job: 'netprobe-node', instance: 'n1:9808', node: 'n1', check: 'kubernetes', via: 'service', server: 'kube-dns', le: bound };
+    const l = {
+      job: 'netprobe-node',
+      instance: 'n1:9808',
+      node: 'n1',
+      check: 'kubernetes',
+      via: 'service',
+      server: 'kube-dns',
+      le: bound,
+    };
     const filled = bound === '+Inf' || Number(bound) >= Number(le);
     out[series('netprobe_dns_lookup_duration_seconds_bucket', l)] = filled ? '0+10x30' : FLAT;
   }
@@ -26,7 +34,14 @@ function latency(le: string): SeriesValues {
 
 /** Lookups through the kube-dns Service with `bad` of every 100 ending in SERVFAIL. */
 function servfails(bad: number): SeriesValues {
-  const l = { job: 'netprobe-node', instance: 'n1:9808', node: 'n1', check: 'kubernetes', via: 'service', server: 'kube-dns' };
+  const l = {
+    job: 'netprobe-node',
+    instance: 'n1:9808',
+    node: 'n1',
+    check: 'kubernetes',
+    via: 'service',
+    server: 'kube-dns',
+  };
   return {
     [series(LOOKUPS, { ...l, result: 'success' })]: `0+${100 - bad}x30`,
     [series(LOOKUPS, { ...l, result: 'servfail' })]: `0+${bad}x30`,
@@ -34,7 +49,14 @@ function servfails(bad: number): SeriesValues {
 }
 
 function searchQueries(n: number): SeriesValues {
-  return { [series('netprobe_dns_search_queries', { job: 'netprobe-node', instance: 'n1:9808', node: 'n1', check: 'external' })]: `${n}x30` };
+  return {
+    [series('netprobe_dns_search_queries', {
+      job: 'netprobe-node',
+      instance: 'n1:9808',
+      node: 'n1',
+      check: 'external',
+    })]: `${n}x30`,
+  };
 }
 
 const SERVICE = { via: 'service', server: 'kube-dns' };
@@ -45,25 +67,39 @@ const errorDesc = (v: string, t: number): string =>
 
 /** promtool cases of the DNS alerts. */
 export function dnsCases(): AlertCase[] {
-  const downDesc = 'DNS check kubernetes has not succeeded from any node through the resolver or the kube-dns Service for 5 minutes.';
-  const replicaDesc = 'CoreDNS replica coredns-a has answered no lookup from any node for 5 minutes while other replicas answer.';
+  const downDesc =
+    'DNS check kubernetes has not succeeded from any node through the resolver or the kube-dns Service for 5 minutes.';
+  const replicaDesc =
+    'CoreDNS replica coredns-a has answered no lookup from any node for 5 minutes while other replicas answer.';
   return [
     {
       alert: 'NetprobeDNSDown',
-      firing: { ...lookups('n1', 'resolver', 'nameserver-0', false), ...lookups('n2', 'resolver', 'nameserver-0', false) },
+      firing: {
+        ...lookups('n1', 'resolver', 'nameserver-0', false),
+        ...lookups('n2', 'resolver', 'nameserver-0', false),
+      },
       fireAt: '6m',
       expect: [{ labels: { severity: 'critical', check: 'kubernetes' }, description: downDesc }],
-      healthy: { ...lookups('n1', 'resolver', 'nameserver-0', true), ...lookups('n2', 'resolver', 'nameserver-0', true) },
+      healthy: {
+        ...lookups('n1', 'resolver', 'nameserver-0', true),
+        ...lookups('n2', 'resolver', 'nameserver-0', true),
+      },
       edge: {
         name: 'one node still resolves',
-        series: { ...lookups('n1', 'resolver', 'nameserver-0', false), ...lookups('n2', 'resolver', 'nameserver-0', true) },
+        series: {
+          ...lookups('n1', 'resolver', 'nameserver-0', false),
+          ...lookups('n2', 'resolver', 'nameserver-0', true),
+        },
         evalAt: '10m',
         expect: [],
       },
     },
     {
       alert: 'NetprobeDNSNodeLookupsFailing',
-      firing: { ...lookups('n1', 'service', 'kube-dns', false), ...lookups('n2', 'service', 'kube-dns', true) },
+      firing: {
+        ...lookups('n1', 'service', 'kube-dns', false),
+        ...lookups('n2', 'service', 'kube-dns', true),
+      },
       fireAt: '6m',
       expect: [
         {
@@ -71,23 +107,44 @@ export function dnsCases(): AlertCase[] {
           description: 'DNS check kubernetes has not succeeded from node n1 for 5 minutes.',
         },
       ],
-      healthy: { ...lookups('n1', 'service', 'kube-dns', true), ...lookups('n2', 'service', 'kube-dns', true) },
+      healthy: {
+        ...lookups('n1', 'service', 'kube-dns', true),
+        ...lookups('n2', 'service', 'kube-dns', true),
+      },
       edge: {
         name: 'a node that makes no lookups is not failing',
-        series: { [series(LOOKUPS, { job: 'netprobe-node', instance: 'n1:9808', node: 'n1', check: 'kubernetes', ...SERVICE, result: 'timeout' })]: FLAT },
+        series: {
+          [series(LOOKUPS, {
+            job: 'netprobe-node',
+            instance: 'n1:9808',
+            node: 'n1',
+            check: 'kubernetes',
+            ...SERVICE,
+            result: 'timeout',
+          })]: FLAT,
+        },
         evalAt: '10m',
         expect: [],
       },
     },
     {
       alert: 'NetprobeDNSReplicaFailing',
-      firing: { ...lookups('n1', 'replica', 'coredns-a', false), ...lookups('n1', 'replica', 'coredns-b', true) },
+      firing: {
+        ...lookups('n1', 'replica', 'coredns-a', false),
+        ...lookups('n1', 'replica', 'coredns-b', true),
+      },
       fireAt: '6m',
       expect: [{ labels: { severity: 'warning', server: 'coredns-a' }, description: replicaDesc }],
-      healthy: { ...lookups('n1', 'replica', 'coredns-a', true), ...lookups('n1', 'replica', 'coredns-b', true) },
+      healthy: {
+        ...lookups('n1', 'replica', 'coredns-a', true),
+        ...lookups('n1', 'replica', 'coredns-b', true),
+      },
       edge: {
         name: 'every replica failing is DNS down, not one replica',
-        series: { ...lookups('n1', 'replica', 'coredns-a', false), ...lookups('n1', 'replica', 'coredns-b', false) },
+        series: {
+          ...lookups('n1', 'replica', 'coredns-a', false),
+          ...lookups('n1', 'replica', 'coredns-b', false),
+        },
         evalAt: '10m',
         expect: [],
       },
@@ -135,7 +192,12 @@ export function dnsCases(): AlertCase[] {
         },
       ],
       healthy: searchQueries(1),
-      edge: { name: 'exactly the threshold is not expensive', series: searchQueries(3), evalAt: '20m', expect: [] },
+      edge: {
+        name: 'exactly the threshold is not expensive',
+        series: searchQueries(3),
+        evalAt: '20m',
+        expect: [],
+      },
     },
   ];
 }

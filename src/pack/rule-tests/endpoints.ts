@@ -10,7 +10,8 @@ function service(ready: string, notReady: string, selectorPods?: string): Series
     [series('netprobe_service_endpoints', { ...TARGET, ...SVC, state: 'not_ready' })]: notReady,
     [series('netprobe_service_endpoints', { ...TARGET, ...SVC, state: 'terminating' })]: '0x30',
   };
-  if (selectorPods !== undefined) out[series('netprobe_service_selector_pods', { ...TARGET, ...SVC })] = selectorPods;
+  if (selectorPods !== undefined)
+    out[series('netprobe_service_selector_pods', { ...TARGET, ...SVC })] = selectorPods;
   return out;
 }
 
@@ -28,27 +29,53 @@ export function endpointCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'critical', ...SVC },
-          description: 'Service shop/cart has no ready endpoint although pods match its selector: connections to it fail.',
+          description:
+            'Service shop/cart has no ready endpoint although pods match its selector: connections to it fail.',
         },
       ],
       healthy: service('3x30', '0x30', '3x30'),
-      edge: { name: 'a selector-less Service without endpoints', series: service('0x30', '0x30'), evalAt: '10m', expect: [] },
+      edge: {
+        name: 'a selector-less Service without endpoints',
+        series: service('0x30', '0x30'),
+        evalAt: '10m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeServiceSelectorMatchesNothing',
       firing: service('0x30', '0x30', '0x30'),
       fireAt: '15m',
-      expect: [{ labels: { severity: 'warning', ...SVC }, description: 'The selector of Service shop/cart matches no pod in its namespace.' }],
+      expect: [
+        {
+          labels: { severity: 'warning', ...SVC },
+          description: 'The selector of Service shop/cart matches no pod in its namespace.',
+        },
+      ],
       healthy: service('2x30', '0x30', '2x30'),
-      edge: { name: 'a selector-less Service has no selector to match', series: service('0x30', '0x30'), evalAt: '20m', expect: [] },
+      edge: {
+        name: 'a selector-less Service has no selector to match',
+        series: service('0x30', '0x30'),
+        evalAt: '20m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeServiceEndpointsDegraded',
       firing: service('1x30', '3x30', '4x30'),
       fireAt: '10m',
-      expect: [{ labels: { severity: 'warning', ...SVC }, description: 'Only 25% of the endpoints of Service shop/cart are ready.' }],
+      expect: [
+        {
+          labels: { severity: 'warning', ...SVC },
+          description: 'Only 25% of the endpoints of Service shop/cart are ready.',
+        },
+      ],
       healthy: service('3x30', '1x30', '4x30'),
-      edge: { name: 'no ready endpoint at all is NetprobeServiceNoReadyEndpoints', series: service('0x30', '3x30', '3x30'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'no ready endpoint at all is NetprobeServiceNoReadyEndpoints',
+        series: service('0x30', '3x30', '3x30'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeServiceTargetPortUnresolved',
@@ -57,11 +84,17 @@ export function endpointCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'warning', ...SVC, port: 'http' },
-          description: 'Port http of Service shop/cart targets a named port that none of the matching pods declares.',
+          description:
+            'Port http of Service shop/cart targets a named port that none of the matching pods declares.',
         },
       ],
       healthy: targetPort('0x30'),
-      edge: { name: 'a fix in between restarts the wait', series: targetPort('1x5 0 1x20'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'a fix in between restarts the wait',
+        series: targetPort('1x5 0 1x20'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
   ];
 }

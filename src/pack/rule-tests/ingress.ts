@@ -53,11 +53,17 @@ export function ingressCases(): AlertCase[] {
       expect: [
         {
           labels: routeLabels('critical'),
-          description: 'Route shop.example.com/ of Ingress shop/web has failed its probe through the ingress controller for 5 minutes.',
+          description:
+            'Route shop.example.com/ of Ingress shop/web has failed its probe through the ingress controller for 5 minutes.',
         },
       ],
       healthy: route('1x30', { ok: '0+2x30' }),
-      edge: { name: 'a no-route answer is NetprobeIngressNoRoute', series: route('0x30', { no_route: '0+2x30' }), evalAt: '10m', expect: [] },
+      edge: {
+        name: 'a no-route answer is NetprobeIngressNoRoute',
+        series: route('0x30', { no_route: '0+2x30' }),
+        evalAt: '10m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeIngressNoRoute',
@@ -85,11 +91,17 @@ export function ingressCases(): AlertCase[] {
       expect: [
         {
           labels: { ...routeLabels('warning'), problem: 'backend_no_ready_endpoints' },
-          description: 'Route shop.example.com/ of Ingress shop/web has backend problem backend_no_ready_endpoints.',
+          description:
+            'Route shop.example.com/ of Ingress shop/web has backend problem backend_no_ready_endpoints.',
         },
       ],
       healthy: problem('backend_no_ready_endpoints', '0x30'),
-      edge: { name: 'TLS problems are not backend problems', series: problem('tls_host_not_covered', '1x30'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'TLS problems are not backend problems',
+        series: problem('tls_host_not_covered', '1x30'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeIngressSlow',
@@ -125,7 +137,10 @@ export function ingressCases(): AlertCase[] {
       firing: certExpiry(swapCert(60)),
       fireAt: '5m',
       expect: [
-        { labels: hostLabels('critical'), description: 'The certificate served for shop.example.com (Ingress shop/web) expired 4m 0s ago.' },
+        {
+          labels: hostLabels('critical'),
+          description: 'The certificate served for shop.example.com (Ingress shop/web) expired 4m 0s ago.',
+        },
       ],
       healthy: certExpiry(`${100 * DAY}x30`),
       edge: {
@@ -133,7 +148,10 @@ export function ingressCases(): AlertCase[] {
         series: certExpiry('60x6'),
         evalAt: '15m',
         expect: [
-          { labels: hostLabels('critical'), description: 'The certificate served for shop.example.com (Ingress shop/web) expired 14m 0s ago.' },
+          {
+            labels: hostLabels('critical'),
+            description: 'The certificate served for shop.example.com (Ingress shop/web) expired 14m 0s ago.',
+          },
         ],
       },
     },
@@ -144,11 +162,17 @@ export function ingressCases(): AlertCase[] {
       expect: [
         {
           labels: hostLabels('critical'),
-          description: 'The certificate served for shop.example.com (Ingress shop/web) does not cover that host name.',
+          description:
+            'The certificate served for shop.example.com (Ingress shop/web) does not cover that host name.',
         },
       ],
       healthy: hostnameMatch('1x30'),
-      edge: { name: 'fixed before the wait ends', series: hostnameMatch('0x3 1x30'), evalAt: '5m', expect: [] },
+      edge: {
+        name: 'fixed before the wait ends',
+        series: hostnameMatch('0x3 1x30'),
+        evalAt: '5m',
+        expect: [],
+      },
     },
   ];
 }

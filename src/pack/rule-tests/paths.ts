@@ -9,7 +9,10 @@ function path(name: string, kind: string, expected: string, values: string): Ser
 
 /** n1's neighbour paths: one entry per neighbour, its reachable values. */
 function neighbours(values: Record<string, string>): SeriesValues {
-  return Object.entries(values).reduce<SeriesValues>((acc, [to, v]) => ({ ...acc, ...path(to, 'neighbour', 'allow', v) }), {});
+  return Object.entries(values).reduce<SeriesValues>(
+    (acc, [to, v]) => ({ ...acc, ...path(to, 'neighbour', 'allow', v) }),
+    {},
+  );
 }
 
 function clusterGauge(name: string, labels: Record<string, string>, values: string): SeriesValues {
@@ -17,10 +20,16 @@ function clusterGauge(name: string, labels: Record<string, string>, values: stri
 }
 
 const apiPath = (values: string): SeriesValues => path('kube-apiserver', 'apiserver', 'allow', values);
-const sentinel = (expected: string, values: string): SeriesValues => path('policy-sentinel', 'sentinel', expected, values);
-const dnsBlocked = (values: string): SeriesValues => clusterGauge('netprobe_policy_dns_egress_blocked_pods', { namespace: 'shop' }, values);
+const sentinel = (expected: string, values: string): SeriesValues =>
+  path('policy-sentinel', 'sentinel', expected, values);
+const dnsBlocked = (values: string): SeriesValues =>
+  clusterGauge('netprobe_policy_dns_egress_blocked_pods', { namespace: 'shop' }, values);
 const backendBlocked = (values: string): SeriesValues =>
-  clusterGauge('netprobe_policy_ingress_backend_blocked', { namespace: 'shop', ingress: 'web', service: 'cart' }, values);
+  clusterGauge(
+    'netprobe_policy_ingress_backend_blocked',
+    { namespace: 'shop', ingress: 'web', service: 'cart' },
+    values,
+  );
 
 /** promtool cases of the path and NetworkPolicy alerts. */
 export function pathCases(): AlertCase[] {
@@ -31,13 +40,26 @@ export function pathCases(): AlertCase[] {
       fireAt: '5m',
       expect: [
         {
-          labels: { severity: 'critical', job: 'netprobe-node', node: 'n1', path: 'kube-apiserver', kind: 'apiserver', expected: 'allow' },
-          description: 'Path kube-apiserver (apiserver) is blocked from node n1 although NetworkPolicy allows it.',
+          labels: {
+            severity: 'critical',
+            job: 'netprobe-node',
+            node: 'n1',
+            path: 'kube-apiserver',
+            kind: 'apiserver',
+            expected: 'allow',
+          },
+          description:
+            'Path kube-apiserver (apiserver) is blocked from node n1 although NetworkPolicy allows it.',
         },
       ],
       healthy: apiPath('1x30'),
       // The prober removes the series while the path is inconclusive (e.g. error results).
-      edge: { name: 'an inconclusive probe (series absent) does not fire', series: apiPath('0 0 stale'), evalAt: '10m', expect: [] },
+      edge: {
+        name: 'an inconclusive probe (series absent) does not fire',
+        series: apiPath('0 0 stale'),
+        evalAt: '10m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeNetworkPolicyNotEnforced',
@@ -45,12 +67,25 @@ export function pathCases(): AlertCase[] {
       fireAt: '15m',
       expect: [
         {
-          labels: { severity: 'warning', job: 'netprobe-node', node: 'n1', path: 'policy-sentinel', kind: 'sentinel', expected: 'deny' },
-          description: 'Path policy-sentinel (sentinel) is reachable from node n1 although NetworkPolicy denies it.',
+          labels: {
+            severity: 'warning',
+            job: 'netprobe-node',
+            node: 'n1',
+            path: 'policy-sentinel',
+            kind: 'sentinel',
+            expected: 'deny',
+          },
+          description:
+            'Path policy-sentinel (sentinel) is reachable from node n1 although NetworkPolicy denies it.',
         },
       ],
       healthy: sentinel('deny', '0x30'),
-      edge: { name: 'a path with no expected verdict', series: sentinel('unknown', '1x30'), evalAt: '20m', expect: [] },
+      edge: {
+        name: 'a path with no expected verdict',
+        series: sentinel('unknown', '1x30'),
+        evalAt: '20m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeDNSEgressBlockedByPolicy',
@@ -59,11 +94,17 @@ export function pathCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'warning', namespace: 'shop' },
-          description: '4 pods in namespace shop may not send DNS queries to kube-dns under their egress policies.',
+          description:
+            '4 pods in namespace shop may not send DNS queries to kube-dns under their egress policies.',
         },
       ],
       healthy: dnsBlocked('0x30'),
-      edge: { name: 'fixed before the wait ends', series: dnsBlocked('4x10 0x20'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'fixed before the wait ends',
+        series: dnsBlocked('4x10 0x20'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeIngressBackendBlockedByPolicy',
@@ -72,22 +113,36 @@ export function pathCases(): AlertCase[] {
       expect: [
         {
           labels: { severity: 'warning', namespace: 'shop', ingress: 'web', service: 'cart' },
-          description: 'The ingress controller pods may not reach Service shop/cart, the backend of Ingress shop/web.',
+          description:
+            'The ingress controller pods may not reach Service shop/cart, the backend of Ingress shop/web.',
         },
       ],
       healthy: backendBlocked('0x30'),
-      edge: { name: 'fixed before the wait ends', series: backendBlocked('1x10 0x20'), evalAt: '15m', expect: [] },
+      edge: {
+        name: 'fixed before the wait ends',
+        series: backendBlocked('1x10 0x20'),
+        evalAt: '15m',
+        expect: [],
+      },
     },
     {
       alert: 'NetprobeNodeNetworkPartition',
       firing: neighbours({ n2: '0x30', n3: '0x30', n4: '1x30' }),
       fireAt: '5m',
       expect: [
-        { labels: { severity: 'critical', node: 'n1' }, description: 'Node n1 cannot reach 66.67% of the neighbour nodes it probes.' },
+        {
+          labels: { severity: 'critical', node: 'n1' },
+          description: 'Node n1 cannot reach 66.67% of the neighbour nodes it probes.',
+        },
       ],
       healthy: neighbours({ n2: '1x30', n3: '1x30', n4: '1x30' }),
       // One neighbour of two down is that neighbour's problem, not this node's.
-      edge: { name: 'exactly half the neighbours blocked', series: neighbours({ n2: '0x30', n3: '1x30' }), evalAt: '10m', expect: [] },
+      edge: {
+        name: 'exactly half the neighbours blocked',
+        series: neighbours({ n2: '0x30', n3: '1x30' }),
+        evalAt: '10m',
+        expect: [],
+      },
     },
   ];
 }
