@@ -1,6 +1,11 @@
 // Renders every kustomize overlay with kubectl and checks what a cluster would receive: schema
 // validity, the "restricted" Pod Security Standard, least-privilege RBAC (through the sandbox's
 // RBAC authorizer) and netprobe's own NetworkPolicies (through netprobe's policy engine).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
@@ -15,6 +20,7 @@ import {
   OVERLAYS,
   podTemplates,
   renderOverlay,
+  REPO,
   restrictedViolations,
   schemaErrors,
   type KubeObject,
@@ -27,14 +33,10 @@ const OPERATOR_KINDS = ['PodMonitor', 'PrometheusRule'];
 // kubectl's client-side apply keeps the whole object in an annotation; annotations are capped.
 const ANNOTATION_LIMIT = 262_144;
 
-import { existsSync } from 'node:fs';
-const TMP_AVAILABLE = OVERLAYS.filter(
-  (o) => o === 'plain' || existsSync('deploy/prometheus-operator/podmonitor.yaml'),
-);
-const rendered = new Map<string, KubeObject[]>(TMP_AVAILABLE.map((o) => [o, renderOverlay(o)]));
+const rendered = new Map<string, KubeObject[]>(OVERLAYS.map((o) => [o, renderOverlay(o)]));
 const base = rendered.get('plain') ?? [];
 
-describe.each(TMP_AVAILABLE)('overlay %s', (overlay) => {
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
   const objects = rendered.get(overlay) ?? [];
 
   test('renders the netprobe workloads', () => {
@@ -485,5 +487,176 @@ describe('NetworkPolicies', () => {
     const agent = engine.findPod(NS, 'node-a');
     expect(agent).toBeDefined();
     if (agent) expect(engine.admitsAnySource(agent, 9809, 'TCP')).toBe(false);
+  });
+});
+
+interface PodMonitorSpec {
+  selector: { matchLabels?: Record<string, string> };
+  podMetricsEndpoints: Array<{
+    port?: string;
+    honorLabels?: boolean;
+    relabelings?: Array<{ targetLabel?: string; replacement?: string }>;
+  }>;
+}
+interface RuleGroup {
+  name: string;
+  rules: Array<{ alert?: string; record?: string; expr: string }>;
+}
+
+describe('overlay prometheus-operator', () => {
+  const objects = rendered.get('prometheus-operator') ?? [];
+  const templates = podTemplates(objects);
+  const monitors = ofKind(objects, 'PodMonitor').map((o) => ({
+    name: o.metadata.name,
+    spec: o.spec as PodMonitorSpec,
+  }));
+  const jobOf = (m: (typeof monitors)[number]): string | undefined =>
+    m.spec.podMetricsEndpoints[0]?.relabelings?.find((r) => r.targetLabel === 'job')?.replacement;
+
+  test('one PodMonitor per role, each selecting that role pods by their metrics port', () => {
+    expect(monitors.map((m) => m.name).sort()).toEqual(['netprobe-cluster', 'netprobe-node']);
+    for (const m of monitors) {
+      const selected = templates.filter((t) =>
+        Object.entries(m.spec.selector.matchLabels ?? {}).every(([k, v]) => t.metadata.labels?.[k] === v),
+      );
+      expect([m.name, selected.length]).toEqual([m.name, 1]);
+      const portNames = selected[0]?.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)) ?? [];
+      for (const endpoint of m.spec.podMetricsEndpoints) expect(portNames).toContain(endpoint.port);
+    }
+  });
+
+  test('scrapes keep netprobe own namespace label (honorLabels)', () => {
+    for (const m of monitors)
+      for (const e of m.spec.podMetricsEndpoints) expect([m.name, e.honorLabels]).toEqual([m.name, true]);
+  });
+
+  test('the alert rules pass promtool and select only jobs the PodMonitors create', () => {
+    const groups = (find(objects, 'PrometheusRule', 'netprobe').spec as { groups: RuleGroup[] }).groups;
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-rules-'));
+    try {
+      const file = join(dir, 'rules.yaml');
+      writeFileSync(file, stringifyYaml({ groups }));
+      execFileSync('promtool', ['check', 'rules', file], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const jobs = new Set(
+      groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/job="([^"]+)"/g)].map((m) => m[1]))),
+    );
+    expect(jobs.size).toBeGreaterThan(0);
+    expect([...jobs].filter((j) => !monitors.some((m) => jobOf(m) === j))).toEqual([]);
+  });
+
+  test('the dashboards ConfigMap is found by the Grafana sidecar and holds valid dashboards', () => {
+    const cm = find(objects, 'ConfigMap', 'netprobe-dashboards');
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    const data = Object.entries((cm.data as Record<string, string> | undefined) ?? {});
+    expect(data.length).toBeGreaterThan(0);
+    for (const [key, json] of data) {
+      const board = JSON.parse(json) as { uid?: string; title?: string };
+      expect([key, typeof board.uid, typeof board.title]).toEqual([key, 'string', 'string']);
+    }
+  });
+});
+
+describe('plain Prometheus scrape config (deploy/prometheus/scrape-config.yaml)', () => {
+  interface Relabel {
+    source_labels?: string[];
+    separator?: string;
+    regex?: string;
+    target_label?: string;
+    replacement?: string;
+    action?: string;
+  }
+  interface ScrapeConfig {
+    job_name: string;
+    honor_labels?: boolean;
+    kubernetes_sd_configs?: unknown[];
+    relabel_configs: Relabel[];
+  }
+  const file = join(REPO, 'deploy', 'prometheus', 'scrape-config.yaml');
+  const config = parseYaml(readFileSync(file, 'utf8')) as { scrape_configs: ScrapeConfig[] };
+
+  // Prometheus' keep/replace relabelling (anchored regex, ";"-joined sources, $1 replacement).
+  function relabel(
+    labels: Record<string, string>,
+    rules: readonly Relabel[],
+  ): Record<string, string> | undefined {
+    const out = { ...labels };
+    for (const r of rules) {
+      const value = (r.source_labels ?? []).map((l) => out[l] ?? '').join(r.separator ?? ';');
+      const match = new RegExp(`^(?:${r.regex ?? '(.*)'})$`).exec(value);
+      if ((r.action ?? 'replace') === 'keep') {
+        if (match === null) return undefined;
+      } else if (match !== null && r.target_label !== undefined) {
+        out[r.target_label] = (r.replacement ?? '$1').replace(
+          /\$(\d)/g,
+          (_, i: string) => match[Number(i)] ?? '',
+        );
+      }
+    }
+    return Object.fromEntries(Object.entries(out).filter(([k]) => !k.startsWith('__')));
+  }
+  const discovered = (component: string, port: string): Record<string, string> => ({
+    __meta_kubernetes_namespace: NS,
+    __meta_kubernetes_pod_name: `${component}-x`,
+    __meta_kubernetes_pod_node_name: 'node-1',
+    __meta_kubernetes_pod_label_app_kubernetes_io_name: 'netprobe',
+    __meta_kubernetes_pod_label_app_kubernetes_io_component: component,
+    __meta_kubernetes_pod_container_port_name: port,
+  });
+
+  test('promtool accepts it (with static targets: Debian builds Prometheus without Kubernetes discovery)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-scrape-'));
+    try {
+      const jobs = config.scrape_configs.map(({ kubernetes_sd_configs: _sd, ...job }) => ({
+        ...job,
+        static_configs: [{ targets: ['127.0.0.1:9808'] }],
+      }));
+      writeFileSync(join(dir, 'prometheus.yml'), stringifyYaml({ scrape_configs: jobs }));
+      execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const job of config.scrape_configs)
+      expect([job.job_name, job.kubernetes_sd_configs?.length]).toEqual([job.job_name, 1]);
+  });
+
+  test('one job per role, with the labels the PodMonitors give and honor_labels', () => {
+    const targets = config.scrape_configs.flatMap((job) =>
+      ['node', 'cluster'].flatMap((component) =>
+        ['metrics', 'sentinel'].map((port) => {
+          const labels = relabel(discovered(component, port), job.relabel_configs);
+          return labels === undefined
+            ? []
+            : [{ job: job.job_name, honor: job.honor_labels, component, port, ...labels }];
+        }),
+      ),
+    );
+    expect(targets.flat()).toEqual([
+      {
+        job: 'netprobe-node',
+        honor: true,
+        component: 'node',
+        port: 'metrics',
+        netprobe_namespace: NS,
+        pod: 'node-x',
+        node: 'node-1',
+      },
+      {
+        job: 'netprobe-cluster',
+        honor: true,
+        component: 'cluster',
+        port: 'metrics',
+        netprobe_namespace: NS,
+        pod: 'cluster-x',
+      },
+    ]);
+    const monitorJobs = ofKind(rendered.get('prometheus-operator') ?? [], 'PodMonitor').map(
+      (m) =>
+        (m.spec as PodMonitorSpec).podMetricsEndpoints[0]?.relabelings?.find((r) => r.targetLabel === 'job')
+          ?.replacement,
+    );
+    expect(config.scrape_configs.map((j) => j.job_name).sort()).toEqual(monitorJobs.sort());
   });
 });
