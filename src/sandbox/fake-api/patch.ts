@@ -14,7 +14,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     // Strategic-merge directives have no meaning for a merge patch; drop them rather than store them.
-    if (key.startsWith('$')) continue;
+    if (key.startsWith('$') || key === '__proto__') continue;
     if (value === null) delete out[key];
     else out[key] = mergePatch(out[key], value);
   }
@@ -86,7 +86,11 @@ function tokens(pointer: string): string[] {
   return pointer
     .slice(1)
     .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    .map((t) => {
+      // A JSON object key, never the prototype of the object being patched.
+      if (t === '__proto__') throw new ApiError(422, `invalid json pointer "${pointer}"`);
+      return t.replace(/~1/g, '/').replace(/~0/g, '~');
+    });
 }
 
 function missing(pointer: string): ApiError {

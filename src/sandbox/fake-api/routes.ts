@@ -19,7 +19,7 @@ export function parseRoute(method: string, path: string, query: URLSearchParams)
   const parts = path
     .split('/')
     .filter((p) => p !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let group: string;
   let rest: string[];
   if (parts[0] === 'api' && parts[1] === 'v1' && parts.length > 2) {
@@ -38,6 +38,14 @@ export function parseRoute(method: string, path: string, query: URLSearchParams)
     throw new ApiError(405, `${verb} is not supported on ${route.info.plural}/status`, 'MethodNotAllowed');
   }
   return { ...route, verb };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, `invalid path segment "${segment}"`);
+  }
 }
 
 function locate(group: string, version: string, rest: string[]): Omit<ResourceRoute, 'verb'> | undefined {

@@ -14,6 +14,12 @@ describe('mergePatch (RFC 7386)', () => {
     expect(mergePatch(target, patch)).toEqual(want);
   });
 
+  it('never sets a prototype', () => {
+    const out = mergePatch({}, JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(out.polluted).toBeUndefined();
+  });
+
   it('leaves the target untouched', () => {
     const target = { a: { b: 'c' } };
     mergePatch(target, { a: { b: 'd' } });
@@ -46,6 +52,7 @@ describe('jsonPatch (RFC 6902)', () => {
     [[{ op: 'frobnicate', path: '/a' }], 400],
     [[{ op: 'add', path: 'no-slash', value: 1 }], 400],
     [[{ path: '/a' }], 400],
+    [[{ op: 'add', path: '/__proto__/polluted', value: 1 }], 422],
     [{ op: 'add' }, 400],
   ])('%j fails with %d', (ops, code) => {
     expect(() => jsonPatch(doc, ops)).toThrow(expect.objectContaining({ code }));

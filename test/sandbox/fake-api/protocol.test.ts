@@ -48,7 +48,7 @@ describe('fake API: watch protocol, validation and faults over raw HTTP', () => 
   const get = (path: string, init: RequestInit = {}): Promise<Response> =>
     fetch(api.url + path, { ...init, headers: { Authorization: `Bearer ${api.token}`, ...init.headers } });
   const send = (method: string, path: string, body: string, type = 'application/json'): Promise<Response> =>
-    get(path, { method, body, headers: { 'Content-Type': type } });
+    get(path, { method, headers: { 'Content-Type': type }, ...(method === 'GET' ? {} : { body }) });
 
   beforeAll(async () => {
     api = await startFakeApi({ bookmarkIntervalMs: 20, historySize: 50 });
@@ -226,6 +226,7 @@ describe('fake API: watch protocol, validation and faults over raw HTTP', () => 
       body: '{}',
       code: 405,
     },
+    { what: 'a badly percent-encoded path', req: 'GET /api/v1/namespaces/%zz', body: '', code: 400 },
     {
       what: 'an unknown resource',
       req: 'POST /apis/networking.k8s.io/v1/namespaces/w/widgets',
