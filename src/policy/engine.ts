@@ -116,6 +116,12 @@ interface CompiledPolicy {
   selected: number[];
 }
 
+/** The other end and the port, as one side of a flow sees them. */
+interface SideFlow {
+  other: Resolved;
+  port: PortQuery;
+}
+
 interface Resolved {
   label: string;
   /** Index of the pod, or -1 for an address that is not a pod. */
@@ -285,7 +291,15 @@ export function compilePolicies(
     allowSelfTraffic: options.allowSelfTraffic ?? true,
   };
   const index = buildIndex(namespaces, pods);
-  const podIndex = new Map(pods.map((pod, i) => [podKey(pod.namespace, pod.name), i]));
+  const podLabels = pods.map((pod) => podKey(pod.namespace, pod.name));
+  const podIndex = new Map<string, Map<string, number>>();
+  pods.forEach((pod, i) => {
+    const names = podIndex.get(pod.namespace) ?? new Map<string, number>();
+    names.set(pod.name, i);
+    podIndex.set(pod.namespace, names);
+  });
+  const indexOf = (pod: { namespace: string; name: string }): number | undefined =>
+    podIndex.get(pod.namespace)?.get(pod.name);
   const ipIndex = new Map<string, number>();
   pods.forEach((pod, i) => {
     // Terminal pods' IPs may already belong to another pod; host-network pods share the node's.
@@ -312,24 +326,42 @@ export function compilePolicies(
     return (index.podIps[other.pod] ?? []).some((ip) => ip !== undefined && inIpBlock(peer, ip));
   }
 
-  function ruleMatches(
-    rule: CompiledRule,
-    ctx: { other: Resolved; port: PortQuery; notes: string[] },
-  ): { peer: number | null; port: number | null } | undefined {
-    const peer = rule.peers === null ? null : rule.peers.findIndex((p) => peerMatches(p, ctx.other));
-    if (peer === -1) return undefined;
-    const port =
-      rule.ports === null ? null : rule.ports.findIndex((p) => portMatches(p, ctx.port, ctx.notes));
-    if (port === -1) return undefined;
-    return { peer, port };
+  // Plain loops, no closures: evaluate() runs a million times for a reachability matrix.
+  function firstPeer(peers: CompiledPeer[], other: Resolved): number {
+    for (let i = 0; i < peers.length; i += 1) {
+      const peer = peers[i];
+      if (peer && peerMatches(peer, other)) return i;
+    }
+    return -1;
   }
 
-  function evaluateSide(
+  function firstPort(ports: PolicyPort[], port: PortQuery, notes: string[]): number {
+    for (let i = 0; i < ports.length; i += 1) {
+      const spec = ports[i];
+      if (spec && portMatches(spec, port, notes)) return i;
+    }
+    return -1;
+  }
+
+  function collectMatches(
+    policy: CompiledPolicy,
     direction: Direction,
-    subject: Resolved,
-    other: Resolved,
-    port: PortQuery,
-  ): SideVerdict {
+    flow: SideFlow,
+    side: SideVerdict,
+  ): void {
+    const rules = policy.rules[direction];
+    for (let ri = 0; ri < rules.length; ri += 1) {
+      const rule = rules[ri];
+      if (!rule) continue;
+      const peer = rule.peers === null ? null : firstPeer(rule.peers, flow.other);
+      if (peer === -1) continue;
+      const port = rule.ports === null ? null : firstPort(rule.ports, flow.port, side.notes);
+      if (port === -1) continue;
+      side.allowedBy.push({ policy: policy.id, rule: ri, peer, port });
+    }
+  }
+
+  function evaluateSide(direction: Direction, subject: Resolved, flow: SideFlow): SideVerdict {
     if (subject.pod < 0)
       return openSide(direction, `${subject.label} is not a pod; no ${direction} policy applies`);
     const chosen = selecting[direction][subject.pod] ?? [];
@@ -347,13 +379,10 @@ export function compilePolicies(
       if (!policy) continue;
       side.policies.push(policy.id);
       // Additive: the flow is allowed when any rule of any selecting policy allows it.
-      policy.rules[direction].forEach((rule, ri) => {
-        const match = ruleMatches(rule, { other, port, notes: side.notes });
-        if (match) side.allowedBy.push({ policy: policy.id, rule: ri, ...match });
-      });
+      collectMatches(policy, direction, flow, side);
     }
     if (side.isolated) side.allowed = side.allowedBy.length > 0;
-    side.notes = [...new Set(side.notes)];
+    if (side.notes.length > 1) side.notes = [...new Set(side.notes)];
     return side;
   }
 
@@ -362,13 +391,11 @@ export function compilePolicies(
       const ip = parseIp(ref.ip);
       if (!ip) return `invalid IP address ${JSON.stringify(ref.ip)}`;
       const pod = ipIndex.get(ipKey(ip)) ?? -1;
-      const found = pods[pod];
-      return { label: found ? podKey(found.namespace, found.name) : ref.ip, pod, ip };
+      return { label: podLabels[pod] ?? ref.ip, pod, ip };
     }
-    const key = podKey(ref.namespace, ref.pod);
-    const pod = podIndex.get(key);
-    if (pod === undefined) return `unknown pod ${key}`;
-    return { label: key, pod, ip: index.podIps[pod]?.[0] };
+    const pod = podIndex.get(ref.namespace)?.get(ref.pod);
+    if (pod === undefined) return `unknown pod ${podKey(ref.namespace, ref.pod)}`;
+    return { label: podLabels[pod] ?? '', pod, ip: index.podIps[pod]?.[0] };
   }
 
   function unknown(flow: Flow, reason: string, labels: { from: string; to: string }): Verdict {
@@ -395,43 +422,48 @@ export function compilePolicies(
     };
   }
 
-  function refLabel(ref: EndpointRef): string {
-    return 'ip' in ref ? ref.ip : podKey(ref.namespace, ref.pod);
+  /** The end as the caller named it (an IP stays an IP even when it is a pod's). */
+  function refLabel(ref: EndpointRef, resolved: Resolved | string): string {
+    if ('ip' in ref) return ref.ip;
+    return typeof resolved === 'string' ? podKey(ref.namespace, ref.pod) : resolved.label;
   }
 
   function evaluate(flow: Flow): Verdict {
     const protocol = flow.protocol ?? 'TCP';
-    const labels = { from: refLabel(flow.from), to: refLabel(flow.to) };
     const from = resolve(flow.from);
     const to = resolve(flow.to);
+    const labels = { from: refLabel(flow.from, from), to: refLabel(flow.to, to) };
     if (typeof from === 'string') return unknown(flow, from, labels);
     if (typeof to === 'string') return unknown(flow, to, labels);
     const destination = to.pod >= 0 ? pods[to.pod] : undefined;
     const number = typeof flow.port === 'number' ? flow.port : namedPort(destination, flow.port, protocol);
-    if (number === undefined)
+    if (number === undefined) {
       return unknown(
         flow,
         `destination ${to.label} declares no container port named "${flow.port}"/${protocol}`,
         labels,
       );
+    }
     const port: PortQuery = { number, protocol, destination };
     const notes: string[] = [];
     if ('ip' in flow.from && from.pod >= 0) notes.push(`source ${labels.from} is pod ${from.label}`);
     if ('ip' in flow.to && to.pod >= 0) notes.push(`destination ${labels.to} is pod ${to.label}`);
     // Egress is decided by the source pod's policies, ingress by the destination pod's.
-    const egress = evaluateSide('egress', from, to, port);
-    const ingress = evaluateSide('ingress', to, from, port);
+    const egress = evaluateSide('egress', from, { other: to, port });
+    const ingress = evaluateSide('ingress', to, { other: from, port });
     let allowed = egress.allowed && ingress.allowed;
     if (!allowed && opts.allowSelfTraffic && from.pod >= 0 && from.pod === to.pod) {
       allowed = true;
       notes.push('a pod reaching itself is not filtered (allowSelfTraffic)');
     }
+    const status = allowed ? 'allowed' : 'denied';
     return {
-      ...labels,
+      from: labels.from,
+      to: labels.to,
       port: flow.port,
       protocol,
       resolvedPort: number,
-      status: allowed ? 'allowed' : 'denied',
+      status,
       allowed,
       egress,
       ingress,
@@ -440,7 +472,7 @@ export function compilePolicies(
   }
 
   function admitsAnySource(pod: PodInfo, port: number, protocol: Protocol): boolean {
-    const i = podIndex.get(podKey(pod.namespace, pod.name));
+    const i = indexOf(pod);
     if (i === undefined) return false;
     const chosen = selecting.ingress[i] ?? [];
     if (chosen.length === 0) return true;
@@ -461,7 +493,7 @@ export function compilePolicies(
     policies,
     evaluate,
     findPod: (namespace, name) => {
-      const i = podIndex.get(podKey(namespace, name));
+      const i = indexOf({ namespace, name });
       return i === undefined ? undefined : pods[i];
     },
     podsMatching: (namespace, selector) =>
@@ -471,7 +503,7 @@ export function compilePolicies(
       return found.selected.flatMap((i) => pods[i] ?? []);
     },
     policiesFor: (pod, direction) => {
-      const i = podIndex.get(podKey(pod.namespace, pod.name));
+      const i = indexOf(pod);
       return i === undefined ? [] : (selecting[direction][i] ?? []).flatMap((pi) => compiled[pi]?.info ?? []);
     },
     admitsAnySource,
