@@ -18,7 +18,13 @@ for (const [rel, content] of Object.entries(renderPack())) {
   writeFileSync(file, content);
 }
 if (check && stale.length > 0) {
-  console.error(`generated files are out of date (run: npx tsx scripts/generate-pack.ts):\n  ${stale.join('\n  ')}`);
+  console.error(
+    `generated files are out of date (run: npx tsx scripts/generate-pack.ts):\n  ${stale.join('\n  ')}`,
+  );
   process.exit(1);
 }
-console.log(check ? 'pack is up to date' : `wrote ${stale.length} file(s)${stale.length ? ':\n  ' + stale.join('\n  ') : ''}`);
+console.log(
+  check
+    ? 'pack is up to date'
+    : `wrote ${stale.length} file(s)${stale.length ? ':\n  ' + stale.join('\n  ') : ''}`,
+);

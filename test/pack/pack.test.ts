@@ -8,7 +8,7 @@ import { boardSpecs, buildDashboard } from '../../src/pack/dashboards.js';
 import { metricNames } from '../../src/pack/promql.js';
 import { renderPack } from '../../src/pack/render.js';
 import { caseFiles } from '../../src/pack/rule-tests.js';
-import { alertGroups, buildRuleGroups, DEFAULT_RULE_PARAMS } from '../../src/pack/rules.js';
+import { buildRuleGroups, DEFAULT_RULE_PARAMS } from '../../src/pack/rules.js';
 import { NOT_ON_DASHBOARDS } from '../../src/pack/undashboarded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
