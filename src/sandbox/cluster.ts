@@ -1,0 +1,244 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { startClusterRole } from '../roles/cluster.js';
+import { clusterFeatures } from '../roles/cluster-features.js';
+import { startNodeRole } from '../roles/node.js';
+import { nodeFeatures } from '../roles/node-features.js';
+import type { RoleHandle } from '../roles/runtime.js';
+import { createCertSet, issueLeafCert, makeCertDir, validity } from './certs.js';
+import { startSandboxDns, type SandboxAnswer, type SandboxDns } from './dns-server.js';
+import { startFakeApi, type FakeApi } from './fake-api/index.js';
+import { startIngressProxy, type IngressProxy, type RouteTable } from './ingress-proxy.js';
+import { SANDBOX_IPS, sandboxObjects, sandboxPods, type SandboxPod } from './seed.js';
+
+/** How to run the sandbox. */
+export interface SandboxOptions {
+  healthy?: boolean;
+  /** Address of the cluster role (node agents listen on their pod IPs, port 9808). */
+  clusterListen?: string;
+  logger?: Logger;
+  /** Probe intervals in seconds (short in tests). */
+  interval?: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  api: FakeApi;
+  kubeconfigPath: string;
+  cluster: RoleHandle;
+  nodes: RoleHandle[];
+  urls: { cluster: string; nodes: string[]; api: string; ingressHttp: string; ingressHttps: string };
+  dnsPort: number;
+  stop(): Promise<void>;
+}
+
+type Closer = () => Promise<void> | void;
+
+function recordsFrom(api: FakeApi, apiPort: number) {
+  return (name: string, type: string): readonly SandboxAnswer[] | 'nxdomain' => {
+    const m = /^(?:_([a-z0-9-]+)\._(tcp|udp)\.)?([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(name);
+    if (!m || m[3] === undefined || m[4] === undefined) return 'nxdomain';
+    const svc = api.store.get('Service', m[4], m[3]);
+    const spec = (svc?.spec ?? {}) as { clusterIP?: string; ports?: Array<{ name?: string; port?: number }> };
+    if (!svc || !spec.clusterIP) return 'nxdomain';
+    if (m[1] !== undefined) {
+      const port = spec.ports?.find((p) => p.name === m[1])?.port ?? (m[1] === 'https' ? apiPort : undefined);
+      if (port === undefined) return 'nxdomain';
+      return type === 'SRV' ? [{ type: 'SRV', priority: 0, weight: 100, port, target: `${m[3]}.${m[4]}.svc.cluster.local` }] : [];
+    }
+    return type === 'A' ? [{ type: 'A', address: spec.clusterIP }] : [];
+  };
+}
+
+async function startBackend(pod: SandboxPod): Promise<http.Server | net.Server> {
+  if (pod.port === 5432) {
+    const server = net.createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(pod.port, pod.ip, r));
+    return server;
+  }
+  const server = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'text/plain');
+    res.end(`${pod.name} answered ${req.method ?? 'GET'} ${req.url ?? '/'}\n`);
+  });
+  await new Promise<void>((r) => server.listen(pod.port, pod.ip, r));
+  return server;
+}
+
+/**
+ * A TCP port that silently drops new connections, like a NetworkPolicy drop: a listener with a
+ * full accept queue that never accepts (the kernel then drops SYNs). Needs python3.
+ */
+async function startBlackhole(address: string, port: number): Promise<{ close: Closer }> {
+  const py = `import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('${address}',${port}))\ns.listen(0)\nprint('ready',flush=True)\ntime.sleep(86400)`;
+  const child: ChildProcess = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('error', reject);
+  });
+  // Fill the accept queue so that later SYNs are dropped.
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = net.connect(port, address);
+    s.on('error', () => undefined);
+    fillers.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    close: () => {
+      for (const s of fillers) s.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+function ingressRoutes(api: FakeApi): RouteTable {
+  const table: RouteTable = [];
+  for (const ing of api.store.list('Ingress')) {
+    const spec = (ing.spec ?? {}) as { ingressClassName?: string; rules?: Array<{ host?: string; http?: { paths?: Array<{ path?: string; pathType?: string; backend?: { service?: { name?: string } } }> } }> };
+    // The sandbox controller serves class nginx only, like a cluster with one controller installed.
+    if (spec.ingressClassName !== 'nginx') continue;
+    for (const rule of spec.rules ?? []) {
+      for (const p of rule.http?.paths ?? []) {
+        const svcName = p.backend?.service?.name ?? '';
+        const slice = api.store.list('EndpointSlice', ing.metadata.namespace).find((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svcName);
+        const sl = (slice ?? {}) as { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ port?: number | null }> };
+        const port = sl.ports?.[0]?.port ?? null;
+        const backends = port === null ? [] : (sl.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => (e.addresses ?? []).slice(0, 1).map((host) => ({ host, port })));
+        table.push({ host: rule.host ?? '', path: p.path ?? '/', pathType: p.pathType === 'Exact' ? 'Exact' : 'Prefix', backends });
+      }
+    }
+  }
+  return table;
+}
+
+/** Starts the whole sandbox: fake API, DNS replicas, backends, ingress proxy, and both roles. */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const healthy = opts.healthy ?? false;
+  const logger = opts.logger ?? silentLogger();
+  const closers: Closer[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-sandbox-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const api = await startFakeApi({ bookmarkIntervalMs: 5000 });
+    closers.push(() => api.close());
+    const apiPort = Number(new URL(api.url).port);
+    // Port 53 needs root; elsewhere the sandbox DNS uses 1053 and resolv.conf lists no nameserver.
+    const root = process.getuid?.() === 0;
+    const dnsPort = root ? 53 : 1053;
+    for (const obj of sandboxObjects({ healthy, apiPort, dnsPort })) api.store.apply(obj);
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await api.writeKubeconfig(kubeconfigPath);
+
+    const records = recordsFrom(api, apiPort);
+    const dns: SandboxDns[] = [];
+    for (const address of [SANDBOX_IPS.kubeDnsService, SANDBOX_IPS.corednsA, SANDBOX_IPS.corednsB]) {
+      const d = await startSandboxDns({ address, port: dnsPort, records });
+      dns.push(d);
+      closers.push(() => d.close());
+    }
+    if (!healthy) dns[2]?.setDelay(150);
+
+    for (const pod of sandboxPods(healthy)) {
+      if (pod.namespace === 'payments' && !healthy) continue;
+      const s = await startBackend(pod);
+      closers.push(() => new Promise<void>((r) => s.close(() => r())));
+    }
+    if (!healthy) {
+      const hole = await startBlackhole(SANDBOX_IPS.paymentsDb, 5432);
+      closers.push(hole.close);
+    }
+
+    const certDir = await makeCertDir();
+    closers.push(() => rmSync(certDir, { recursive: true, force: true }));
+    const payCerts = await createCertSet(certDir, 'pay.shop.example', 5);
+    const adminValid = await issueLeafCert(payCerts.ca, { name: 'admin', hosts: ['admin.shop.example'], ...validity(365) });
+    const proxy: IngressProxy = await startIngressProxy({
+      address: SANDBOX_IPS.ingress,
+      httpPort: 0,
+      httpsPort: 0,
+      routes: () => ingressRoutes(api),
+      certs: () => [
+        { ...(healthy ? payCerts.valid : payCerts.expiringSoon), hosts: ['pay.shop.example'] },
+        // The wrong-hostname fault: admin.shop.example is served a certificate for another name.
+        { ...(healthy ? adminValid : payCerts.wrongHost), hosts: ['admin.shop.example'] },
+      ],
+    });
+    closers.push(() => proxy.close());
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, payCerts.ca.certPem);
+
+    const resolvConf = join(dir, 'resolv.conf');
+    writeFileSync(
+      resolvConf,
+      `${root ? `nameserver ${SANDBOX_IPS.kubeDnsService}\n` : ''}search netprobe.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`,
+    );
+    const interval = opts.interval ?? 5;
+    const controller = { http: `${SANDBOX_IPS.ingress}:${proxy.httpPort}`, https: `${SANDBOX_IPS.ingress}:${proxy.httpsPort ?? 0}` };
+    const base: Config = loadConfig(undefined, {}, { listen: opts.clusterListen ?? '127.0.0.1:0', logLevel: 'warn' });
+    const clusterConfig: Config = {
+      ...base,
+      shutdownGrace: 1,
+      cluster: {
+        ...base.cluster,
+        namespace: 'netprobe',
+        ingress: { ...base.cluster.ingress, interval, timeout: 2, caFile, controllers: { nginx: controller, 'nginx-legacy': controller } },
+        paths: [{ name: 'checkout-to-payments-db', to: { service: 'payments/payments-db', port: 5432 }, protocol: 'TCP', expect: 'auto' }],
+        policy: { ...base.cluster.policy, ingressControllerNamespace: 'ingress-nginx' },
+      },
+      // The sandbox has no CNI, so nothing enforces NetworkPolicy: the sentinel would always answer.
+      node: { ...base.node, sentinelPort: 0 },
+    };
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const cluster = await startClusterRole(clusterConfig, { kubeConfig: kc, logger: logger.child({ role: 'cluster' }) }, clusterFeatures());
+    closers.push(() => cluster.stop());
+
+    const nodes: RoleHandle[] = [];
+    for (const [name, ip] of [['node-a', SANDBOX_IPS.agentA], ['node-b', SANDBOX_IPS.agentB]] as const) {
+      const nodeConfig: Config = {
+        ...clusterConfig,
+        listen: `${ip}:9808`,
+        node: {
+          ...clusterConfig.node,
+          name,
+          dns: { ...clusterConfig.node.dns, resolvConf, interval, timeout: 1 },
+          paths: { interval, timeout: 2 },
+        },
+      };
+      const handle = await startNodeRole(nodeConfig, { kubeConfig: kc, logger: logger.child({ role: 'node', node: name }) }, nodeFeatures());
+      closers.push(() => handle.stop());
+      nodes.push(handle);
+    }
+    const url = (h: RoleHandle): string => `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
+    return {
+      api,
+      kubeconfigPath,
+      cluster,
+      nodes,
+      dnsPort,
+      urls: {
+        cluster: url(cluster),
+        nodes: nodes.map(url),
+        api: api.url,
+        ingressHttp: `http://${controller.http}`,
+        ingressHttps: `https://${controller.https}`,
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
