@@ -14,11 +14,17 @@ import { startFakeApi, type FakeApi } from '../../../src/sandbox/fake-api/index.
 
 type Verb = 'add' | 'update' | 'delete';
 
-// Resolves on the first informer event of `verb` whose object matches; informers report through callbacks only.
+// Resolves on the first informer event of `verb` whose object matches; rejects after 10 s so a
+// missing event fails the test with its name rather than at the suite's timeout.
 function nextEvent<T extends KubernetesObject>(inf: Informer<T>, verb: Verb, name: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      inf.off(verb, cb);
+      reject(new Error(`no ${verb} event for ${name}`));
+    }, 10_000);
     const cb = (obj: T): void => {
       if (obj.metadata?.name !== name) return;
+      clearTimeout(timer);
       inf.off(verb, cb);
       resolve(obj);
     };
