@@ -8,7 +8,7 @@ const W = '2m';
 export function dnsAlerts(ctx: RuleContext): AlertDef[] {
   const { p, node } = ctx;
   // Lookups through the resolver and the kube-dns Service are what pods see; replicas are probed on their own.
-  const podPath = node('via!="replica"');
+  const podPath = node('via=~"resolver|service"');
   const noSuccess = (by: string, sel: string, okSel: string): string =>
     `sum by (${by}) (rate(${LOOKUPS}${okSel}[${W}])) == 0 and sum by (${by}) (rate(${LOOKUPS}${sel}[${W}])) > 0`;
   const latency = `histogram_quantile(0.99, sum by (cluster, via, server, le) (rate(netprobe_dns_lookup_duration_seconds_bucket${node()}[5m])))`;
@@ -41,7 +41,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeDNSDown',
       severity: 'critical',
-      expr: noSuccess('cluster, check', podPath, node('via!="replica",result="success"')),
+      expr: noSuccess('cluster, check', podPath, node('via=~"resolver|service",result="success"')),
       for: '5m',
       summary: 'DNS lookups fail from every node.',
       description:
@@ -49,12 +49,12 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       dashboard: { uid: 'netprobe-dns', vars: ['check'] },
       meaning:
         'No node agent got a successful answer for this check through the pod resolver or the kube-dns Service: pods cannot resolve it.',
-      needs: `${LOOKUPS}{via!="replica"}: lookups made but none successful over ${W}, summed over all nodes, for 5m.`,
+      needs: `${LOOKUPS}{via=~"resolver|service"}: lookups made but none successful over ${W}, summed over all nodes, for 5m.`,
     },
     {
       alert: 'NetprobeDNSNodeLookupsFailing',
       severity: 'warning',
-      expr: noSuccess('cluster, node, check', podPath, node('via!="replica",result="success"')),
+      expr: noSuccess('cluster, node, check', podPath, node('via=~"resolver|service",result="success"')),
       for: '5m',
       summary: 'DNS lookups fail from one node.',
       description:
@@ -62,7 +62,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       dashboard: { uid: 'netprobe-dns', vars: ['node', 'check'] },
       meaning:
         'Pods on this node cannot resolve the check name through the resolver or the kube-dns Service.',
-      needs: `${LOOKUPS}{via!="replica"} of one node: lookups made but none successful over ${W}, for 5m.`,
+      needs: `${LOOKUPS}{via=~"resolver|service"} of one node: lookups made but none successful over ${W}, for 5m.`,
     },
     {
       alert: 'NetprobeDNSReplicaFailing',

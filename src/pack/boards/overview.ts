@@ -30,7 +30,7 @@ export function overviewBoard(): BoardSpec {
           stat(
             'DNS success ratio',
             'Share of DNS lookups through the resolver and kube-dns Service that succeeded.',
-            `sum(${rate(lookups, 'via!="replica",result="success"')}) / sum(${rate(lookups, 'via!="replica"')})`,
+            `sum(${rate(lookups, 'via=~"resolver|service",result="success"')}) / sum(${rate(lookups, 'via=~"resolver|service"')})`,
             'percentunit',
           ),
           stat(
