@@ -207,6 +207,7 @@ function settleOnce(
     resolve(result);
   };
   const onAbort = (fn: () => void): void => {
+    if (settled) return;
     abortListener = fn;
     if (signal.aborted) fn();
     else signal.addEventListener('abort', fn, { once: true });
@@ -226,7 +227,6 @@ function queryUdp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
         // already closed
       }
     });
-    onAbort(() => finish(deadlineResult(ctx.signal, invalid)));
     socket.on('error', (err) => finish({ kind: 'error', detail: socketErrorDetail(err) }));
     socket.on('message', (bytes) => {
       const reply = validateReply(bytes, query);
@@ -234,12 +234,19 @@ function queryUdp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
       if (typeof reply === 'string') invalid = reply;
       else finish(reply);
     });
-    socket.connect(ctx.server.port, ctx.server.address, () => {
-      socket.send(query.bytes, (err) => {
-        if (err) finish({ kind: 'error', detail: socketErrorDetail(err) });
-        else ctx.countQuery();
-      });
-    });
+    // The deadline may close the socket before it connects; then send throws, and finish is a no-op.
+    const send = (): void => {
+      try {
+        socket.send(query.bytes, (err) => {
+          if (err) finish({ kind: 'error', detail: socketErrorDetail(err) });
+          else ctx.countQuery();
+        });
+      } catch (err) {
+        finish({ kind: 'error', detail: socketErrorDetail(err) });
+      }
+    };
+    socket.connect(ctx.server.port, ctx.server.address, send);
+    onAbort(() => finish(deadlineResult(ctx.signal, invalid)));
   });
 }
 
@@ -268,7 +275,6 @@ function queryTcp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
   return new Promise((resolve) => {
     const socket = connect({ host: ctx.server.address, port: ctx.server.port, noDelay: true });
     const { finish, onAbort } = settleOnce(ctx.signal, resolve, () => socket.destroy());
-    onAbort(() => finish(deadlineResult(ctx.signal, undefined)));
     const framer = tcpFramer((message) => {
       const reply = validateReply(message, query);
       finish(typeof reply === 'string' ? { kind: 'error', detail: `over TCP: ${reply}` } : reply);
@@ -288,6 +294,7 @@ function queryTcp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
         detail: `over TCP: connection closed after ${framer.received()} bytes, before a whole reply`,
       }),
     );
+    onAbort(() => finish(deadlineResult(ctx.signal, undefined)));
   });
 }
 
@@ -295,6 +302,8 @@ function queryTcp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
 async function queryName(ctx: WireContext, name: string, type: number): Promise<Step> {
   const query = encodeQuery(name, type);
   if (typeof query === 'string') return { kind: 'error', name, detail: query };
+  if (ctx.signal.aborted)
+    return { kind: 'timeout', name, detail: deadlineResult(ctx.signal, undefined).detail };
   let wire = await queryUdp(ctx, query);
   let detail: string | undefined;
   if (wire.kind === 'reply' && wire.truncated) {

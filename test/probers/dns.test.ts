@@ -243,7 +243,9 @@ describe('probeDns, search mode (glibc search list and ndots)', () => {
     server.setMode('truncate');
     expect(await probe({ name: 'kubernetes.default', mode: 'search' })).toMatchObject({
       outcome: 'success',
+      answers: 1,
       queries: 4,
+      name: API,
     });
   });
 });
