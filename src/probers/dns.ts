@@ -434,7 +434,9 @@ function lookupDeadline(parent: AbortSignal, seconds: number): { signal: AbortSi
 /**
  * Looks `target.name` up on one server with raw queries, as glibc's resolver would (search list,
  * ndots, TCP on truncation), and measures the whole lookup. Never throws; failures are outcomes.
- * NODATA is a success with `answers: 0`: the server worked, and the name exists.
+ * NODATA is a success with `answers: 0`: the server worked, and the name exists. Unlike glibc,
+ * each query is sent once (no `attempts` retransmission, no other server) and `timeoutSeconds`
+ * bounds the whole lookup, so a timeout ends it: the probe measures this one server.
  */
 export async function probeDns(target: DnsTarget, signal: AbortSignal): Promise<DnsResult> {
   const start = process.hrtime.bigint();
