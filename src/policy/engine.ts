@@ -229,6 +229,11 @@ function buildIndex(namespaces: readonly NamespaceInfo[], pods: readonly PodInfo
     else byNamespace.set(pod.namespace, [i]);
   });
   const nsLabels = new Map(namespaces.map((ns) => [ns.name, ns.labels]));
+  // A pod's namespace exists even when the caller did not list it; give it the label the API
+  // server sets on every namespace, so namespaceSelectors on that label still work.
+  for (const name of byNamespace.keys()) {
+    if (!nsLabels.has(name)) nsLabels.set(name, { 'kubernetes.io/metadata.name': name });
+  }
   return { pods, byNamespace, nsLabels, podIps: pods.map((pod) => pod.ips.map(parseIp)) };
 }
 

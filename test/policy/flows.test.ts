@@ -310,3 +310,32 @@ describe('renderText', () => {
     expect(renderText(verdict, false)).toBe('default/db -> 10.0.1.7 5978/TCP: DENIED');
   });
 });
+
+describe('namespaces the caller did not list', () => {
+  it('get the kubernetes.io/metadata.name label, so namespaceSelectors on it still match', () => {
+    const engine = compilePolicies(
+      [
+        toPolicyInfo({
+          kind: 'NetworkPolicy',
+          metadata: { name: 'p', namespace: 'default' },
+          spec: {
+            podSelector: {},
+            ingress: [
+              {
+                from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'unlisted' } } }],
+              },
+            ],
+          },
+        }),
+      ],
+      [],
+      [...pods, pod('unlisted/client', {}, '10.244.9.9')],
+    );
+    expect(engine.evaluate({ from: ref('unlisted/client'), to: ref('default/db'), port: 6379 }).allowed).toBe(
+      true,
+    );
+    expect(engine.evaluate({ from: ref('other/frontend'), to: ref('default/db'), port: 6379 }).allowed).toBe(
+      false,
+    );
+  });
+});
