@@ -65,6 +65,7 @@ export interface IngressProbeResult {
   durationSeconds: number;
   phases: IngressPhases;
   tls?: TlsInfo;
+  /** Set only when the response was read to its end or to the cap. */
   fingerprint?: ResponseFingerprint;
   /** Body bytes read (at most maxBodyBytes). */
   bodyBytes: number;
@@ -117,7 +118,7 @@ export async function fingerprintDefaultBackend(
 ): Promise<ResponseFingerprint | undefined> {
   const host = `netprobe-${randomBytes(6).toString('hex')}.invalid`;
   const r = await probeIngressRoute({ ...controller, host, path: '/', tlsErrorsFailProbe: false }, signal);
-  return r.statusCode > 0 && r.error === undefined ? r.fingerprint : undefined;
+  return r.fingerprint;
 }
 
 /** Re-judges a result against the default-backend fingerprint: a response identical to it means no route matched. */
@@ -125,7 +126,8 @@ export function classify(
   result: IngressProbeResult,
   noRoute: ResponseFingerprint | undefined,
 ): IngressProbeResult {
-  if (result.fingerprint === undefined || noRoute === undefined || result.error !== undefined) return result;
+  // A fingerprint exists only when the whole response (up to the cap) was read, so transport errors never match.
+  if (result.fingerprint === undefined || noRoute === undefined) return result;
   return sameFingerprint(result.fingerprint, noRoute) ? { ...result, result: 'no_route' } : result;
 }
 
@@ -305,9 +307,7 @@ function judge(x: Exchange, target: IngressProbeTarget, signal: AbortSignal): In
   const tlsProblem = target.tlsErrorsFailProbe === false ? undefined : certProblem(x.tls);
   if (x.error !== undefined || tlsProblem !== undefined) result.error = x.error ?? tlsProblem;
   result.result = outcome(x, target, signal, tlsProblem);
-  return result.result === 'no_route' || result.error === undefined
-    ? result
-    : { ...result, fingerprint: undefined };
+  return result;
 }
 
 function outcome(
@@ -322,13 +322,13 @@ function outcome(
     if (target.scheme === 'https' && x.connected !== undefined && x.secured === undefined) return 'tls_error';
     return 'connect_error';
   }
-  if (tlsProblem !== undefined) return 'tls_error';
-  if (
+  // A host the controller has no route for is also served its default certificate: the cause is the missing route.
+  const unrouted =
     target.noRoute !== undefined &&
     x.fingerprint !== undefined &&
-    sameFingerprint(x.fingerprint, target.noRoute)
-  )
-    return 'no_route';
+    sameFingerprint(x.fingerprint, target.noRoute);
+  if (unrouted) return 'no_route';
+  if (tlsProblem !== undefined) return 'tls_error';
   return classifyStatus(x.status, target.expectStatus);
 }
 

@@ -264,6 +264,20 @@ describe('TLS through nginx', () => {
     expect(r).toMatchObject({ result: 'ok', tls: { verified: false } });
   });
 
+  it('reports no_route for a host the controller serves only its default certificate and 404 for', async () => {
+    const noRoute = await fingerprintDefaultBackend(https('unused'), AbortSignal.timeout(5000));
+    expect(noRoute?.status).toBe(404);
+    expect(await probe(https('missing.test'))).toMatchObject({
+      result: 'tls_error',
+      error: 'hostname_mismatch',
+    });
+    expect(await probe(https('missing.test', { noRoute }))).toMatchObject({
+      result: 'no_route',
+      statusCode: 404,
+    });
+    expect((await probe(https('valid.test', { noRoute }))).result).toBe('ok');
+  });
+
   it('reports tls_error when the controller rejects the handshake', async () => {
     const r = await probe(https('rejected.test'));
     expect(r).toMatchObject({ result: 'tls_error', statusCode: 0 });

@@ -57,7 +57,18 @@ describe('classify', () => {
     ['other body', result({ fingerprint: { ...fp, bodySha256: 'def' } }), fp, 'unexpected_status'],
     ['other server', result({ fingerprint: { ...fp, server: 'envoy' } }), fp, 'unexpected_status'],
     ['no fingerprint known', result({}), undefined, 'unexpected_status'],
-    ['transport error', result({ result: 'timeout', error: 'AbortError' }), fp, 'timeout'],
+    [
+      'transport error: no fingerprint',
+      result({ result: 'timeout', error: 'AbortError', fingerprint: undefined }),
+      fp,
+      'timeout',
+    ],
+    [
+      'certificate problem on the default response',
+      result({ result: 'tls_error', error: 'hostname_mismatch' }),
+      fp,
+      'no_route',
+    ],
   ])('%s', (_name, r, noRoute, want) => {
     expect(classify(r, noRoute).result).toBe(want);
   });
