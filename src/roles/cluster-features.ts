@@ -1,6 +1,7 @@
 import type { ClusterFeatureFactory } from './cluster.js';
+import { createIngressFeature } from './ingress-feature.js';
 
 /** The cluster role's features, in start order. */
 export function clusterFeatures(): ClusterFeatureFactory[] {
-  return [];
+  return [createIngressFeature];
 }
