@@ -54,34 +54,43 @@ afterAll(async () => {
 });
 
 const CM = '/api/v1/namespaces/netprobe/configmaps';
-test.each<[string, string, string, string, unknown, number]>([
-  ['cluster creates the plan', CLUSTER_TOKEN, 'POST', CM, configMap('netprobe-plan'), 201],
-  ['cluster reads the plan', CLUSTER_TOKEN, 'GET', `${CM}/netprobe-plan`, undefined, 200],
-  ['cluster patches the plan', CLUSTER_TOKEN, 'PATCH', `${CM}/netprobe-plan`, { data: { plan: '{}' } }, 200],
-  ['cluster may not patch the config', CLUSTER_TOKEN, 'PATCH', `${CM}/netprobe-config`, { data: {} }, 403],
-  ['cluster may not delete the plan', CLUSTER_TOKEN, 'DELETE', `${CM}/netprobe-plan`, undefined, 403],
-  ['cluster lists pods cluster-wide', CLUSTER_TOKEN, 'GET', '/api/v1/pods', undefined, 200],
+const PLAN = `${CM}/netprobe-plan`;
+interface Request {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+const get = (path: string): Request => ({ method: 'GET', path });
+// In order: the plan is created first, then read and changed.
+test.each<[string, string, Request, number]>([
   [
-    'cluster lists endpointslices',
+    'cluster creates the plan',
     CLUSTER_TOKEN,
-    'GET',
-    '/apis/discovery.k8s.io/v1/endpointslices',
-    undefined,
-    200,
+    { method: 'POST', path: CM, body: configMap('netprobe-plan') },
+    201,
   ],
-  ['cluster may not get one pod', CLUSTER_TOKEN, 'GET', '/api/v1/namespaces/netprobe/pods/x', undefined, 403],
+  ['cluster reads the plan', CLUSTER_TOKEN, get(PLAN), 200],
   [
-    'node lists the plan by name',
-    NODE_TOKEN,
-    'GET',
-    `${CM}?fieldSelector=metadata.name%3Dnetprobe-plan`,
-    undefined,
+    'cluster patches the plan',
+    CLUSTER_TOKEN,
+    { method: 'PATCH', path: PLAN, body: { data: { plan: '{}' } } },
     200,
   ],
-  ['node gets the plan', NODE_TOKEN, 'GET', `${CM}/netprobe-plan`, undefined, 200],
-  ['node may not list all ConfigMaps', NODE_TOKEN, 'GET', CM, undefined, 403],
-  ['node may not read the config', NODE_TOKEN, 'GET', `${CM}/netprobe-config`, undefined, 403],
-  ['node may not list pods', NODE_TOKEN, 'GET', '/api/v1/pods', undefined, 403],
-])('%s', async (_name, token, method, path, body, status) => {
-  expect(await call(token, method, path, body)).toBe(status);
+  [
+    'cluster may not patch the config',
+    CLUSTER_TOKEN,
+    { method: 'PATCH', path: `${CM}/netprobe-config`, body: { data: {} } },
+    403,
+  ],
+  ['cluster may not delete the plan', CLUSTER_TOKEN, { method: 'DELETE', path: PLAN }, 403],
+  ['cluster lists pods cluster-wide', CLUSTER_TOKEN, get('/api/v1/pods'), 200],
+  ['cluster lists endpointslices', CLUSTER_TOKEN, get('/apis/discovery.k8s.io/v1/endpointslices'), 200],
+  ['cluster may not get one pod', CLUSTER_TOKEN, get('/api/v1/namespaces/netprobe/pods/x'), 403],
+  ['node lists the plan by name', NODE_TOKEN, get(`${CM}?fieldSelector=metadata.name%3Dnetprobe-plan`), 200],
+  ['node gets the plan', NODE_TOKEN, get(PLAN), 200],
+  ['node may not list all ConfigMaps', NODE_TOKEN, get(CM), 403],
+  ['node may not read the config', NODE_TOKEN, get(`${CM}/netprobe-config`), 403],
+  ['node may not list pods', NODE_TOKEN, get('/api/v1/pods'), 403],
+])('%s', async (_name, token, request, status) => {
+  expect(await call(token, request.method, request.path, request.body)).toBe(status);
 });
