@@ -1,7 +1,8 @@
 import type { ClusterFeatureFactory } from './cluster.js';
 import { createIngressFeature } from './ingress-feature.js';
+import { createPolicyFeature } from './policy-feature.js';
 
 /** The cluster role's features, in start order. */
 export function clusterFeatures(): ClusterFeatureFactory[] {
-  return [createIngressFeature];
+  return [createIngressFeature, createPolicyFeature];
 }

@@ -3,7 +3,9 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { cacheSynced, createClusterCache, onCacheChange, startCache, stopCache, type ClusterCache } from '../kube/cache.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { buildPlan } from '../plan/builder.js';
+import { buildPlan, type ExpectFn } from '../plan/builder.js';
+import { incomingCounts } from '../plan/ring.js';
+import { SeriesTracker } from '../metrics/series.js';
 import { PlanPublisher } from '../plan/publisher.js';
 import { debounce } from '../runner/debounce.js';
 import { createRuntime, initProberSeries, serve, type RoleHandle, type Runtime } from './runtime.js';
@@ -22,6 +24,8 @@ export interface ClusterContext {
   rt: Runtime;
   cache: ClusterCache;
   kc: KubeConfig;
+  /** Asks for the plan to be rebuilt (e.g. after policy expectations changed). */
+  replan: () => void;
 }
 
 /** A feature of the cluster role (endpoint inventory, Ingress probes, policy findings). */
@@ -31,6 +35,8 @@ export interface ClusterFeature {
   start(): void;
   status(): unknown;
   stop(): Promise<void> | void;
+  /** Expected verdicts for the plan's paths (the policy feature provides them). */
+  expectations?(): ExpectFn;
 }
 
 /** Builds a cluster feature; it subscribes to the cache itself. */
@@ -46,20 +52,31 @@ export async function startClusterRole(
   const kc = opts.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   const cache = createClusterCache({ kc, logger: rt.logger, metrics: rt.metrics });
   initProberSeries(rt, config.cluster.ingress.enabled ? ['ingress'] : []);
-  const features = featureFactories.map((f) => f({ rt, cache, kc }));
+  const features: ClusterFeature[] = [];
   const publisher = new PlanPublisher(kc, { namespace: config.cluster.namespace, name: PLAN_CONFIGMAP }, rt);
 
+  const incoming = new SeriesTracker();
   const publishPlan = async (): Promise<void> => {
     if (!cacheSynced(cache)) return;
+    const expect = features.find((f) => f.expectations)?.expectations?.();
     const plan = buildPlan(
       { services: cache.services.list(), endpointSlices: cache.endpointSlices.list(), pods: cache.pods.list() },
       config,
+      expect,
     );
+    // How many agents probe each node, so that coverage of the neighbour ring can be checked.
+    const nodes = plan.agents.list.map((a) => a.node);
+    for (const [node, count] of incomingCounts(nodes, plan.agents.ring)) {
+      rt.metrics.path.incomingProbes.set({ node }, count);
+      incoming.track(node, rt.metrics.path.incomingProbes, { node });
+    }
+    incoming.retain(new Set(nodes));
     await publisher.publish(plan);
   };
   const planUpdate = debounce(publishPlan, 200, 1000);
+  features.push(...featureFactories.map((f) => f({ rt, cache, kc, replan: () => planUpdate.trigger() })));
   onCacheChange(cache, (resource) => {
-    if (resource === 'services' || resource === 'endpointSlices' || resource === 'pods') planUpdate.trigger();
+    if (resource !== 'ingresses' && resource !== 'ingressClasses') planUpdate.trigger();
   });
   // A periodic publish repairs a plan ConfigMap that was deleted or edited by hand.
   const resync = setInterval(() => planUpdate.trigger(), 60_000);

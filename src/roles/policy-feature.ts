@@ -1,0 +1,171 @@
+import { computePolicyFindings } from '../policy/findings.js';
+import { compilePolicies, type PolicyEngine, type Verdict } from '../policy/engine.js';
+import { toIngressInfo, toPolicyInfo, toServiceInfo, type PodInfo, type Protocol } from '../policy/model.js';
+import type { Snapshot } from '../policy/snapshot.js';
+import type { ClusterCache } from '../kube/cache.js';
+import { SeriesTracker } from '../metrics/series.js';
+import type { Expectation, ExpectFn, PathQuery } from '../plan/builder.js';
+import { debounce } from '../runner/debounce.js';
+import type { ClusterContext, ClusterFeature } from './cluster.js';
+
+/** Builds the policy engine's snapshot from the cache's projections; malformed objects are skipped. */
+export function snapshotFromCache(cache: ClusterCache, onRejected: (kind: string) => void): Snapshot {
+  const convert = <T>(kind: string, raw: unknown, fn: (r: unknown) => T): T[] => {
+    try {
+      return [fn(raw)];
+    } catch {
+      onRejected(kind);
+      return [];
+    }
+  };
+  const pods: PodInfo[] = cache.pods.list().map((p) => ({
+    namespace: p.metadata.namespace,
+    name: p.metadata.name,
+    labels: p.metadata.labels,
+    ips: p.ips,
+    ports: p.ports.map((c) => ({ ...(c.name ? { name: c.name } : {}), port: c.port, protocol: c.protocol as Protocol })),
+    phase: p.phase,
+    terminal: p.phase === 'Succeeded' || p.phase === 'Failed',
+  }));
+  const metaOf = (m: { name: string; namespace: string; labels: Record<string, string> }) => ({ name: m.name, namespace: m.namespace, labels: m.labels });
+  return {
+    namespaces: cache.namespaces.list().map((n) => ({ name: n.metadata.name, labels: n.metadata.labels })),
+    pods,
+    policies: cache.networkPolicies
+      .list()
+      .flatMap((p) => convert('networkpolicies', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metaOf(p.metadata), spec: p.spec }, toPolicyInfo)),
+    services: cache.services.list().flatMap((s) =>
+      convert(
+        'services',
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: metaOf(s.metadata),
+          spec: { ...(s.selector ? { selector: s.selector } : {}), type: s.type, ports: s.ports },
+        },
+        toServiceInfo,
+      ),
+    ),
+    ingresses: cache.ingresses
+      .list()
+      .flatMap((i) => convert('ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: metaOf(i.metadata), spec: i.spec }, toIngressInfo)),
+    defaultedNamespaces: [],
+  };
+}
+
+function describe(v: Verdict): string {
+  const by = [...v.egress.allowedBy, ...v.ingress.allowedBy].map((m) => m.policy);
+  if (v.status === 'allowed') return by.length > 0 ? `allowed by ${[...new Set(by)].join(', ')}` : 'no policy isolates either end';
+  const side = !v.egress.allowed ? v.egress : v.ingress;
+  return v.status === 'denied' ? `${side.direction} isolated by ${side.policies.join(', ')}; no rule allows` : (v.reason ?? 'unknown');
+}
+
+/** Combines the verdicts for every backend of a path into one expectation. */
+function combine(verdicts: Verdict[]): Expectation {
+  if (verdicts.length === 0) return { expected: 'unknown', decidedBy: 'no backend pods to evaluate' };
+  if (verdicts.some((v) => v.status === 'unknown')) return { expected: 'unknown', decidedBy: describe(verdicts.find((v) => v.status === 'unknown') ?? verdicts[0] as Verdict) };
+  const allowed = verdicts.filter((v) => v.status === 'allowed');
+  if (allowed.length === verdicts.length) return { expected: 'allow', decidedBy: describe(allowed[0] as Verdict).slice(0, 300) };
+  if (allowed.length === 0) return { expected: 'deny', decidedBy: describe(verdicts[0] as Verdict).slice(0, 300) };
+  return { expected: 'mixed', decidedBy: `${allowed.length} of ${verdicts.length} backends allowed` };
+}
+
+/**
+ * The expectation function of the plan builder: asks the engine what the node agents (their
+ * namespace and labels, as pod `source`) may reach.
+ */
+export function expectationsFor(
+  engine: PolicyEngine,
+  services: Snapshot['services'],
+  source: PodInfo | undefined,
+  agents: PodInfo[],
+): ExpectFn {
+  return (q: PathQuery): Expectation => {
+    if (!source) return { expected: 'unknown', decidedBy: 'no node agent pod found' };
+    const from = { namespace: source.namespace, pod: source.name };
+    const protocol = q.protocol as Protocol;
+    if (q.kind === 'neighbour' || q.kind === 'sentinel') {
+      const peers = agents.filter((a) => a.name !== source.name);
+      return combine(peers.map((p) => engine.evaluate({ from, to: { namespace: p.namespace, pod: p.name }, port: q.port, protocol })));
+    }
+    if (q.service) {
+      const backends = servicePods(engine, services, q.service.namespace, q.service.name);
+      if (backends.length > 0) {
+        return combine(backends.map((b) => engine.evaluate({ from, to: { namespace: b.pod.namespace, pod: b.pod.name }, port: b.port ?? q.port, protocol })));
+      }
+    }
+    return combine([engine.evaluate({ from, to: { ip: q.address }, port: q.port, protocol })]);
+  };
+}
+
+/** The pods behind a Service, with the target port each is reached on. */
+function servicePods(
+  engine: PolicyEngine,
+  services: Snapshot['services'],
+  namespace: string,
+  name: string,
+): Array<{ pod: PodInfo; port?: number | string }> {
+  const svc = services.find((s) => s.namespace === namespace && s.name === name);
+  if (!svc?.selector) return [];
+  const pods = engine.podsMatching(namespace, { matchLabels: svc.selector }).filter((p) => !p.terminal);
+  const target = svc.ports[0]?.targetPort;
+  return pods.map((pod) => ({ pod, ...(target !== undefined ? { port: target } : {}) }));
+}
+
+/** The policy feature: live findings as metrics, and expectations for the plan's paths. */
+export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { expectations(): ExpectFn } {
+  const { rt, cache } = ctx;
+  const cfg = rt.config.cluster;
+  const m = rt.metrics.policy;
+  const series = new SeriesTracker();
+  let expect: ExpectFn = () => ({ expected: 'unknown', decidedBy: 'policy engine not ready' });
+  let findingsCount = 0;
+
+  const recompute = (): void => {
+    const snapshot = snapshotFromCache(cache, (kind) => rt.metrics.kube.objectsRejected.inc({ resource: kind }));
+    const [dnsNs = 'kube-system', dnsName = 'kube-dns'] = cfg.dnsService.split('/');
+    const engineOpts = { ipBlockMatchesPods: cfg.policy.ipBlockMatchesPods, allowSelfTraffic: cfg.policy.allowSelfTraffic };
+    const result = computePolicyFindings(snapshot, {
+      dnsService: { namespace: dnsNs, name: dnsName },
+      ...(cfg.policy.ingressControllerNamespace ? { controllerNamespace: cfg.policy.ingressControllerNamespace } : {}),
+      controllerLabels: cfg.policy.ingressControllerLabels,
+      engine: engineOpts,
+    });
+    findingsCount = result.findings.length;
+    const keep = new Set<string>();
+    const set = <L extends string>(
+      name: string,
+      g: { set(l: Record<L, string>, v: number): void; remove(l: Partial<Record<L, string>>): void },
+      labels: Record<L, string>,
+      value: number,
+    ): void => {
+      const key = `${name}${JSON.stringify(labels)}`;
+      keep.add(key);
+      g.set(labels, value);
+      series.track(key, g, labels);
+    };
+    for (const r of result.metrics.dnsEgressBlockedPods) set('dns', m.dnsEgressBlockedPods, { namespace: r.namespace }, r.value);
+    for (const r of result.metrics.ingressBackendBlocked) set('backend', m.ingressBackendBlocked, { namespace: r.namespace, ingress: r.ingress, service: r.service }, r.value);
+    for (const r of result.metrics.unreachableService) set('unreachable', m.unreachableService, { namespace: r.namespace, service: r.service }, r.value);
+    for (const r of result.metrics.namespaceDefaultDeny) set('deny', m.namespaceDefaultDeny, { namespace: r.namespace, direction: r.direction }, r.value);
+    series.retain(keep);
+
+    const engine = compilePolicies(snapshot.policies, snapshot.namespaces, snapshot.pods, engineOpts);
+    const agents = snapshot.pods.filter(
+      (p) => p.namespace === cfg.namespace && !p.terminal && Object.entries(cfg.agentLabels).every(([k, v]) => p.labels[k] === v),
+    );
+    expect = expectationsFor(engine, snapshot.services, agents[0], agents);
+    ctx.replan();
+  };
+  const update = debounce(recompute, 300, 2000);
+  for (const inf of [cache.pods, cache.namespaces, cache.networkPolicies, cache.services, cache.ingresses]) {
+    (inf as { onChange(cb: () => void): void }).onChange(() => update.trigger());
+  }
+  return {
+    name: 'policy',
+    start: () => recompute(),
+    status: () => ({ findings: findingsCount }),
+    stop: () => update.cancel(),
+    expectations: () => expect,
+  };
+}
