@@ -49,7 +49,7 @@ interface LastResult {
   at: number;
 }
 
-/** One route as this feature tracks it; the object identity marks the current generation. */
+/** One route as this feature tracks it, rebuilt on every recompute. */
 interface RouteEntry {
   key: string;
   labels: RouteLabels;
@@ -142,9 +142,11 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
     return fp.value;
   };
 
-  const record = (entry: RouteEntry, probe: RouteProbe, r: IngressProbeResult): void => {
-    // A probe that ends after its route was removed or rebuilt must not recreate series.
-    if (stopped || state.routes.get(entry.key) !== entry) return;
+  const record = (key: string, probe: RouteProbe, r: IngressProbeResult): void => {
+    // Recomputes replace entries often (every EndpointSlice change), so a probe records into the current one;
+    // a probe that ends after its route was removed, or moved to another scheme, must not recreate series.
+    const entry = state.routes.get(key);
+    if (stopped || entry === undefined || entry.route.probe?.scheme !== probe.scheme) return;
     recordResult(rt, entry, probe, r);
   };
 
@@ -156,7 +158,7 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
       const target = { ...probe, maxBodyBytes: cfg.maxBodyBytes, trust };
       const raw = await probeIngressRoute(target, signal);
       const noRoute = probe.detectNoRoute ? await fingerprintFor(probe, signal) : undefined;
-      record(entry, probe, classify(raw, noRoute));
+      record(entry.key, probe, classify(raw, noRoute));
     },
   });
 

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { startClusterRole } from '../../src/roles/cluster.js';
 import { createIngressFeature } from '../../src/roles/ingress-feature.js';
 import type { RoleHandle } from '../../src/roles/runtime.js';
@@ -95,6 +95,8 @@ describe('ingress feature in the cluster role', () => {
   let role: RoleHandle;
   let certs: CertSet;
   let certDir: string;
+  let config: Config;
+  let kc: KubeConfig;
 
   const metrics = async (): Promise<string> => {
     const res = await fetch(`http://${role.address.host}:${role.address.port}/metrics`);
@@ -148,14 +150,14 @@ describe('ingress feature in the cluster role', () => {
       ingress('mismatch', { host: 'mismatch.test', tls: true }),
     ])
       api.store.apply(obj);
-    const kc = new KubeConfig();
+    kc = new KubeConfig();
     kc.loadFromString(api.kubeconfig());
 
     const caFile = join(certDir, 'trusted-ca.pem');
     await writeFile(caFile, certs.ca.certPem);
     const base = loadConfig(undefined, {}, { listen: '127.0.0.1:0' });
     const controller = { http: `127.0.0.1:${proxy.httpPort}`, https: `127.0.0.1:${proxy.httpsPort ?? 0}` };
-    const config: Config = {
+    config = {
       ...base,
       cluster: {
         ...base.cluster,
@@ -311,5 +313,62 @@ describe('ingress feature in the cluster role', () => {
     expect(await lines('netprobe_ingress_route_up')).toContain(
       `netprobe_ingress_route_up{${id('ok', 'ok.test')}} 1`,
     );
+  });
+
+  // A second role against the same cluster, with its own ingress settings.
+  const withIngress = async (
+    ingress: Partial<Config['cluster']['ingress']>,
+    logger = silentLogger(),
+  ): Promise<{ role: RoleHandle; text: () => Promise<string> }> => {
+    const other = await startClusterRole(
+      { ...config, cluster: { ...config.cluster, ingress: { ...config.cluster.ingress, ...ingress } } },
+      { kubeConfig: kc, logger },
+      [createIngressFeature],
+    );
+    const text = async (): Promise<string> =>
+      (await fetch(`http://${other.address.host}:${other.address.port}/metrics`)).text();
+    return { role: other, text };
+  };
+
+  test('an unreadable caFile is logged and probes go on with the system CAs (chain unverified)', async () => {
+    const logged: string[] = [];
+    const other = await withIngress(
+      { caFile: join(certDir, 'absent.pem') },
+      createLogger('error', {}, (l) => logged.push(l)),
+    );
+    try {
+      const want = `netprobe_tls_cert_verified{namespace="${NS}",ingress="mismatch",host="mismatch.test"} 0`;
+      await waitFor(
+        'unverified chain',
+        async () => seriesLines(await other.text(), 'netprobe_tls_cert_verified').includes(want),
+        20_000,
+      ).catch(() => undefined);
+      expect(seriesLines(await other.text(), 'netprobe_tls_cert_verified')).toContain(want);
+      expect(logged.some((l) => l.includes('caFile'))).toBe(true);
+    } finally {
+      await other.role.stop();
+    }
+  });
+
+  test('enabled=false: no routes are discovered or probed', async () => {
+    const other = await withIngress({ enabled: false });
+    try {
+      await waitFor(
+        'role ready (features start once every informer synced)',
+        async () => (await fetch(`http://${other.role.address.host}:${other.role.address.port}/readyz`)).ok,
+        20_000,
+      );
+      expect(
+        seriesLines(await other.text(), 'netprobe_ingress_routes', 'netprobe_ingress_route_problem'),
+      ).toEqual([]);
+      const status = (await (
+        await fetch(`http://${other.role.address.host}:${other.role.address.port}/status`)
+      ).json()) as {
+        features: { ingress: unknown };
+      };
+      expect(status.features.ingress).toEqual({ enabled: false });
+    } finally {
+      await other.role.stop();
+    }
   });
 });
