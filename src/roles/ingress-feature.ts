@@ -144,9 +144,10 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
 
   const record = (key: string, probe: RouteProbe, r: IngressProbeResult): void => {
     // Recomputes replace entries often (every EndpointSlice change), so a probe records into the current one;
-    // a probe that ends after its route was removed, or moved to another scheme, must not recreate series.
+    // a probe that ends after its route was removed, disabled or moved to another scheme must not recreate series.
     const entry = state.routes.get(key);
-    if (stopped || entry === undefined || entry.route.probe?.scheme !== probe.scheme) return;
+    const current = entry?.route.state === 'probed' && entry.route.probe?.scheme === probe.scheme;
+    if (stopped || entry === undefined || !current) return;
     recordResult(rt, entry, probe, r);
   };
 
