@@ -61,7 +61,8 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${file}: (root): expected a mapping of keys`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`${file}: (root): expected a mapping of keys`);
   return doc as Record<string, unknown>;
 }
 
@@ -76,7 +77,11 @@ function setIn(obj: Record<string, unknown>, path: string[], value: unknown): vo
   if (last !== undefined) cur[last] = value;
 }
 
-function applyOverrides(raw: Record<string, unknown>, env: ConfigEnv, flags: ConfigOverrides): Record<string, unknown> {
+function applyOverrides(
+  raw: Record<string, unknown>,
+  env: ConfigEnv,
+  flags: ConfigOverrides,
+): Record<string, unknown> {
   const out = structuredClone(raw);
   const pairs: Array<[string[], string | undefined]> = [
     [['listen'], env.NETPROBE_LISTEN],

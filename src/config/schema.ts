@@ -9,11 +9,17 @@ const duration = (min: number, max: number): z.ZodType<number, string | number> 
     .transform((v, ctx) => {
       const secs = parseDuration(v);
       if (secs === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration such as "10s" or "500ms", got ${JSON.stringify(v)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as "10s" or "500ms", got ${JSON.stringify(v)}`,
+        });
         return z.NEVER;
       }
       if (secs < min || secs > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration between ${min}s and ${max}s, got ${JSON.stringify(v)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration between ${min}s and ${max}s, got ${JSON.stringify(v)}`,
+        });
         return z.NEVER;
       }
       return secs;
@@ -21,13 +27,21 @@ const duration = (min: number, max: number): z.ZodType<number, string | number> 
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. "0.0.0.0:9808" or "[::]:9808"');
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/,
+    'expected HOST:PORT, e.g. "0.0.0.0:9808" or "[::]:9808"',
+  );
 
 const labelMap = z.record(z.string(), z.string());
 const dnsName = z
   .string()
-  .regex(/^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/, 'expected a DNS name');
-const checkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and dashes');
+  .regex(
+    /^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/,
+    'expected a DNS name',
+  );
+const checkName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and dashes');
 
 /** One DNS check: a name to look up, how, and which record type. */
 const dnsCheck = z.strictObject({
@@ -49,11 +63,22 @@ const dnsConfig = z.strictObject({
   /** An external name to check through every server (off when empty). */
   externalName: z.union([dnsName, z.literal('')]).default(''),
   /** Extra servers to probe besides those of the plan and resolv.conf. */
-  servers: z.array(z.strictObject({ name: checkName, address: z.string(), port: z.number().int().min(1).max(65535).default(53) })).default([]),
+  servers: z
+    .array(
+      z.strictObject({
+        name: checkName,
+        address: z.string(),
+        port: z.number().int().min(1).max(65535).default(53),
+      }),
+    )
+    .default([]),
 });
 
 const pathTarget = z.union([
-  z.strictObject({ service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME'), port: z.union([z.number().int().min(1).max(65535), z.string()]) }),
+  z.strictObject({
+    service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME'),
+    port: z.union([z.number().int().min(1).max(65535), z.string()]),
+  }),
   z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
 ]);
 
@@ -88,9 +113,15 @@ const ingressController = z.strictObject({ http: hostPort.optional(), https: hos
 const clusterConfig = z.strictObject({
   /** Where the plan ConfigMap lives (POD_NAMESPACE from the downward API). */
   namespace: z.string().default('netprobe'),
-  dnsService: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME').default('kube-system/kube-dns'),
+  dnsService: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected NAMESPACE/NAME')
+    .default('kube-system/kube-dns'),
   /** How node agents are found: pods with these labels in `namespace`. */
-  agentLabels: labelMap.default({ 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' }),
+  agentLabels: labelMap.default({
+    'app.kubernetes.io/name': 'netprobe',
+    'app.kubernetes.io/component': 'node',
+  }),
   agentPort: z.number().int().min(1).max(65535).default(9808),
   neighbours: z.number().int().min(0).max(50).default(5),
   paths: z.array(declaredPath).default([]),
@@ -100,14 +131,24 @@ const clusterConfig = z.strictObject({
       interval: duration(1, 3600).default(30),
       timeout: duration(0.1, 60).default(5),
       concurrency: z.number().int().min(1).max(1000).default(20),
-      wildcardLabel: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS label').default('netprobe-probe'),
+      wildcardLabel: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS label')
+        .default('netprobe-probe'),
       /** Controller address per IngressClass name, used when an Ingress has no status address. */
       controllers: z.record(z.string(), ingressController).default({}),
       caFile: z.string().optional(),
-      /** Skip TLS chain verification failures as probe errors (still exported as netprobe_tls_cert_verified). */
       maxBodyBytes: z.number().int().min(0).max(10_485_760).default(65_536),
     })
-    .default(() => ({ enabled: true, interval: 30, timeout: 5, concurrency: 20, wildcardLabel: 'netprobe-probe', controllers: {}, maxBodyBytes: 65_536 })),
+    .default(() => ({
+      enabled: true,
+      interval: 30,
+      timeout: 5,
+      concurrency: 20,
+      wildcardLabel: 'netprobe-probe',
+      controllers: {},
+      maxBodyBytes: 65_536,
+    })),
   policy: z
     .strictObject({
       ingressControllerNamespace: z.string().optional(),
@@ -116,7 +157,11 @@ const clusterConfig = z.strictObject({
       ipBlockMatchesPods: z.boolean().default(false),
       allowSelfTraffic: z.boolean().default(true),
     })
-    .default({ ingressControllerLabels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ipBlockMatchesPods: false, allowSelfTraffic: true }),
+    .default({
+      ingressControllerLabels: { 'app.kubernetes.io/name': 'ingress-nginx' },
+      ipBlockMatchesPods: false,
+      allowSelfTraffic: true,
+    }),
 });
 
 /** The whole configuration file; both roles read the same file and use their own section. */

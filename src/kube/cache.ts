@@ -74,7 +74,11 @@ function informer<T extends { metadata: Meta }>(deps: Deps, spec: ResourceSpec<T
 /** Creates (but does not start) the cluster role's informers. */
 export function createClusterCache(deps: Deps): ClusterCache {
   return {
-    namespaces: informer(deps, { resource: 'namespaces', path: '/api/v1/namespaces', project: projectNamespace }),
+    namespaces: informer(deps, {
+      resource: 'namespaces',
+      path: '/api/v1/namespaces',
+      project: projectNamespace,
+    }),
     pods: informer(deps, { resource: 'pods', path: '/api/v1/pods', project: projectPod }),
     services: informer(deps, { resource: 'services', path: '/api/v1/services', project: projectService }),
     endpointSlices: informer(deps, {
@@ -82,7 +86,11 @@ export function createClusterCache(deps: Deps): ClusterCache {
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       project: projectEndpointSlice,
     }),
-    ingresses: informer(deps, { resource: 'ingresses', path: '/apis/networking.k8s.io/v1/ingresses', project: projectIngress }),
+    ingresses: informer(deps, {
+      resource: 'ingresses',
+      path: '/apis/networking.k8s.io/v1/ingresses',
+      project: projectIngress,
+    }),
     ingressClasses: informer(deps, {
       resource: 'ingressclasses',
       path: '/apis/networking.k8s.io/v1/ingressclasses',
@@ -112,14 +120,23 @@ export function cacheSynced(cache: ClusterCache): boolean {
 }
 
 /** Calls cb for every change of every resource of the cache. */
-export function onCacheChange(cache: ClusterCache, cb: (resource: ClusterResource, type: ChangeType) => void): void {
-  for (const [name, inf] of Object.entries(cache) as Array<[ClusterResource, RestartingInformer<{ metadata: Meta }>]>) {
+export function onCacheChange(
+  cache: ClusterCache,
+  cb: (resource: ClusterResource, type: ChangeType) => void,
+): void {
+  for (const [name, inf] of Object.entries(cache) as Array<
+    [ClusterResource, RestartingInformer<{ metadata: Meta }>]
+  >) {
     inf.onChange((type) => cb(name, type));
   }
 }
 
 /** The node role's single informer: the plan ConfigMap, selected by name. */
-export function createPlanInformer(deps: Deps, namespace: string, name: string): RestartingInformer<ConfigMapP> {
+export function createPlanInformer(
+  deps: Deps,
+  namespace: string,
+  name: string,
+): RestartingInformer<ConfigMapP> {
   return informer(deps, {
     resource: 'configmaps',
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,

@@ -63,7 +63,8 @@ export class RestartingInformer<T extends { metadata: Meta }> {
     this.lw = new ListWatch<T & KubernetesObject>(
       spec.path,
       watch as unknown as Watch,
-      () => this.listAll() as never,
+      // The list carries projections; ListWatch only reads items[].metadata and metadata.resourceVersion.
+      () => this.listAll(),
       false,
       spec.labelSelector,
       spec.fieldSelector,
@@ -180,7 +181,9 @@ export class RestartingInformer<T extends { metadata: Meta }> {
     return { items, metadata: { resourceVersion } };
   }
 
-  private projectingWatch(real: Watch): { watch: (p: string, q: object, cb: WatchCallback, done: DoneCallback) => Promise<unknown> } {
+  private projectingWatch(real: Watch): {
+    watch: (p: string, q: object, cb: WatchCallback, done: DoneCallback) => Promise<unknown>;
+  } {
     return {
       watch: async (path, query, cb, done) => {
         let failed = false;

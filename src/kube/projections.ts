@@ -103,7 +103,8 @@ function meta(obj: unknown): Meta | undefined {
 }
 
 /** Annotations netprobe reads; others are dropped to save memory. */
-const KEPT_ANNOTATIONS = /^(netprobe\.io\/|kubernetes\.io\/ingress\.class$|ingressclass\.kubernetes\.io\/is-default-class$)/;
+const KEPT_ANNOTATIONS =
+  /^(netprobe\.io\/|kubernetes\.io\/ingress\.class$|ingressclass\.kubernetes\.io\/is-default-class$)/;
 
 function metaWithAnnotations(obj: unknown): (Meta & { annotations: Record<string, string> }) | undefined {
   const m = meta(obj);
@@ -138,7 +139,9 @@ export function projectPod(obj: unknown): PodP | undefined {
   const o = rec(obj);
   const spec = rec(o.spec);
   const status = rec(o.status);
-  const ready = arr(status.conditions).some((c) => str(rec(c).type) === 'Ready' && str(rec(c).status) === 'True');
+  const ready = arr(status.conditions).some(
+    (c) => str(rec(c).type) === 'Ready' && str(rec(c).status) === 'True',
+  );
   const ips = arr(status.podIPs)
     .map((p) => str(rec(p).ip))
     .filter((ip): ip is string => !!ip);
@@ -149,7 +152,8 @@ export function projectPod(obj: unknown): PodP | undefined {
     nodeName: str(spec.nodeName) ?? '',
     phase: str(status.phase) ?? 'Unknown',
     ready,
-    terminating: rec(o.metadata).deletionTimestamp !== undefined && rec(o.metadata).deletionTimestamp !== null,
+    terminating:
+      rec(o.metadata).deletionTimestamp !== undefined && rec(o.metadata).deletionTimestamp !== null,
     ips,
     ports: containerPorts(spec),
   };
@@ -210,7 +214,9 @@ export function projectEndpointSlice(obj: unknown): EndpointSliceP | undefined {
     endpoints: arr(o.endpoints).map(projectEndpoint),
     ports: arr(o.ports).flatMap((p) => {
       const port = num(rec(p).port);
-      return port === undefined ? [] : [{ name: str(rec(p).name) ?? '', port, protocol: str(rec(p).protocol) ?? 'TCP' }];
+      return port === undefined
+        ? []
+        : [{ name: str(rec(p).name) ?? '', port, protocol: str(rec(p).protocol) ?? 'TCP' }];
     }),
   };
 }

@@ -31,7 +31,10 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(cluster.server + path);
-  const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers: { Accept: 'application/json' } };
+  const reqOpts: https.RequestOptions = {
+    method: opts.method ?? 'GET',
+    headers: { Accept: 'application/json' },
+  };
   await kc.applyToHTTPSOptions(reqOpts);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   if (payload !== undefined) {
@@ -45,7 +48,8 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBytes) req.destroy(new Error(`response from ${url.pathname} exceeds ${maxBytes} bytes`));
+        if (size > maxBytes)
+          req.destroy(new Error(`response from ${url.pathname} exceeds ${maxBytes} bytes`));
         else chunks.push(c);
       });
       res.on('end', () => settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
@@ -56,11 +60,22 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
       try {
         parsed = text === '' ? {} : JSON.parse(text);
       } catch {
-        reject(new KubeApiError(`${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}, body is not JSON`, status));
+        reject(
+          new KubeApiError(
+            `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}, body is not JSON`,
+            status,
+          ),
+        );
         return;
       }
       if (status >= 200 && status < 300) resolve(parsed);
-      else reject(new KubeApiError(`${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}: ${statusMessage(parsed)}`, status));
+      else
+        reject(
+          new KubeApiError(
+            `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}: ${statusMessage(parsed)}`,
+            status,
+          ),
+        );
     };
     req.on('timeout', () => req.destroy(new Error(`request to ${url.pathname} timed out`)));
     req.on('error', reject);
@@ -69,6 +84,6 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
 }
 
 function statusMessage(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'message' in body) return String((body as { message: unknown }).message);
+  if (typeof body === 'object' && body !== null && 'message' in body) return String(body.message);
   return 'no message';
 }

@@ -20,7 +20,9 @@ export function createLogger(level: LogLevel, base: LogFields = {}, sink?: Sink)
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (LOG_LEVELS.indexOf(lvl) < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+    write(
+      JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -19,7 +19,11 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     collectDefaultMetrics({ register: registry });
     // prom-client also exports these totals as gauges with a _total suffix, which promtool rejects;
     // nodejs_active_handles / _requests / _resources (by type) carry the same information.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       registry.removeSingleMetric(name);
     }
   }

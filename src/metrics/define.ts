@@ -29,13 +29,23 @@ interface BaseSpec<L extends string> {
 /** Declares a gauge on the context's registry. */
 export function gauge<L extends string>(ctx: DefineContext, spec: BaseSpec<L>): Gauge<L> {
   ctx.specs.push({ ...spec, type: 'gauge' });
-  return new Gauge<L>({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [ctx.registry] });
+  return new Gauge<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [ctx.registry],
+  });
 }
 
 /** Declares a counter on the context's registry. */
 export function counter<L extends string>(ctx: DefineContext, spec: BaseSpec<L>): Counter<L> {
   ctx.specs.push({ ...spec, type: 'counter' });
-  return new Counter<L>({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [ctx.registry] });
+  return new Counter<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [ctx.registry],
+  });
 }
 
 /** Declares a histogram on the context's registry. */

@@ -7,8 +7,13 @@ export const END = '<!-- END GENERATED -->';
 export function renderMetricTable(specs: readonly MetricSpec[]): string {
   const rows = [...specs]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((s) => `| \`${s.name}\` | ${s.type} | ${s.role} | ${s.labelNames.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.help.replace(/\|/g, '\\|')} |`);
-  return [BEGIN, '| metric | type | role | labels | meaning |', '|---|---|---|---|---|', ...rows, END].join('\n');
+    .map(
+      (s) =>
+        `| \`${s.name}\` | ${s.type} | ${s.role} | ${s.labelNames.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.help.replace(/\|/g, '\\|')} |`,
+    );
+  return [BEGIN, '| metric | type | role | labels | meaning |', '|---|---|---|---|---|', ...rows, END].join(
+    '\n',
+  );
 }
 
 /** Replaces the generated table inside a document, keeping the prose around it. */

@@ -73,7 +73,9 @@ export function agentList(inputs: PlanInputs, config: Config): Plan['agents']['l
     const ip = pod.ips[0];
     if (ip && pod.nodeName) byNode.set(pod.nodeName, ip);
   }
-  return [...byNode.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([node, address]) => ({ node, address }));
+  return [...byNode.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([node, address]) => ({ node, address }));
 }
 
 function dnsEgressPaths(servers: PlanDnsServer[], expect: ExpectFn, dnsService: string): PlanPath[] {
@@ -100,8 +102,24 @@ function apiserverPath(inputs: PlanInputs, expect: ExpectFn): PlanPath[] {
   const ip = svc?.clusterIPs[0];
   if (!svc || !ip) return [];
   const port = svc.ports.find((p) => p.name === 'https')?.port ?? svc.ports[0]?.port ?? 443;
-  const q: PathQuery = { kind: 'apiserver', address: ip, port, protocol: 'TCP', service: { namespace: 'default', name: 'kubernetes' } };
-  return [{ name: 'apiserver', kind: 'apiserver', address: ip, port, protocol: 'TCP', check: 'connect', ...expect(q) }];
+  const q: PathQuery = {
+    kind: 'apiserver',
+    address: ip,
+    port,
+    protocol: 'TCP',
+    service: { namespace: 'default', name: 'kubernetes' },
+  };
+  return [
+    {
+      name: 'apiserver',
+      kind: 'apiserver',
+      address: ip,
+      port,
+      protocol: 'TCP',
+      check: 'connect',
+      ...expect(q),
+    },
+  ];
 }
 
 function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): PlanPath[] {
@@ -125,7 +143,13 @@ function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): Pl
       address = d.to.host;
       port = d.to.port;
     }
-    const q: PathQuery = { kind: 'declared', address, port, protocol: d.protocol, ...(service ? { service } : {}) };
+    const q: PathQuery = {
+      kind: 'declared',
+      address,
+      port,
+      protocol: d.protocol,
+      ...(service ? { service } : {}),
+    };
     const e = d.expect === 'auto' ? expect(q) : { expected: d.expect, decidedBy: 'declared in config' };
     const check = d.httpPayloadBytes !== undefined ? 'http' : d.protocol === 'UDP' ? 'dns' : 'connect';
     out.push({
@@ -146,7 +170,12 @@ function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): Pl
 export function buildPlan(inputs: PlanInputs, config: Config, expect: ExpectFn = unknownExpectation): Plan {
   const servers = dnsServers(inputs, config.cluster.dnsService);
   const agents = agentList(inputs, config);
-  const neighbour = expect({ kind: 'neighbour', address: '', port: config.cluster.agentPort, protocol: 'TCP' });
+  const neighbour = expect({
+    kind: 'neighbour',
+    address: '',
+    port: config.cluster.agentPort,
+    protocol: 'TCP',
+  });
   const sentinel = expect({ kind: 'sentinel', address: '', port: config.node.sentinelPort, protocol: 'TCP' });
   return {
     version: PLAN_VERSION,

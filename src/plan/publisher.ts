@@ -61,7 +61,10 @@ export class PlanPublisher {
         data: { [PLAN_KEY]: JSON.stringify(next) },
       };
       if (existing.resourceVersion) {
-        await kubeRequest(this.kc, `${path}/${encodeURIComponent(this.target.name)}`, { method: 'PUT', body });
+        await kubeRequest(this.kc, `${path}/${encodeURIComponent(this.target.name)}`, {
+          method: 'PUT',
+          body,
+        });
       } else {
         await kubeRequest(this.kc, path, { method: 'POST', body });
       }
@@ -93,7 +96,10 @@ export class PlanPublisher {
       const resourceVersion = str(rec(cm.metadata).resourceVersion);
       const text = str(rec(cm.data)[PLAN_KEY]);
       const parsed = text === undefined ? undefined : parsePlan(text, 'configmap');
-      return { ...(resourceVersion ? { resourceVersion } : {}), ...(parsed?.ok ? { plan: parsed.plan } : {}) };
+      return {
+        ...(resourceVersion ? { resourceVersion } : {}),
+        ...(parsed?.ok ? { plan: parsed.plan } : {}),
+      };
     } catch (err) {
       if (err instanceof KubeApiError && err.statusCode === 404) return {};
       throw err;

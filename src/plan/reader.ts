@@ -11,7 +11,10 @@ export function parsePlan(text: string, source: string): PlanParse {
   try {
     doc = parseYaml(text); // YAML is a superset of JSON
   } catch (err) {
-    return { ok: false, error: `${source}: not valid JSON or YAML: ${(err as Error).message.split('\n')[0] ?? ''}` };
+    return {
+      ok: false,
+      error: `${source}: not valid JSON or YAML: ${(err as Error).message.split('\n')[0] ?? ''}`,
+    };
   }
   const result = planSchema.safeParse(doc);
   if (!result.success) return { ok: false, error: formatIssues(source, result.error.issues) };

@@ -5,7 +5,9 @@ export const PLAN_VERSION = 1;
 
 const address = z.string().min(1).max(253);
 const port = z.number().int().min(1).max(65535);
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$/, 'expected a name of letters, digits, . _ / -');
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$/, 'expected a name of letters, digits, . _ / -');
 
 /** A DNS server and how it was found. */
 export const planDnsServer = z.strictObject({

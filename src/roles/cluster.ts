@@ -1,7 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { cacheSynced, createClusterCache, onCacheChange, startCache, stopCache, type ClusterCache } from '../kube/cache.js';
+import {
+  cacheSynced,
+  createClusterCache,
+  onCacheChange,
+  startCache,
+  stopCache,
+  type ClusterCache,
+} from '../kube/cache.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { buildPlan, type ExpectFn } from '../plan/builder.js';
 import { incomingCounts } from '../plan/ring.js';
@@ -58,9 +65,14 @@ export async function startClusterRole(
   const incoming = new SeriesTracker();
   const publishPlan = async (): Promise<void> => {
     if (!cacheSynced(cache)) return;
-    const expect = features.find((f) => f.expectations)?.expectations?.();
+    const provider = features.find((f) => f.expectations !== undefined);
+    const expect = provider?.expectations ? provider.expectations() : undefined;
     const plan = buildPlan(
-      { services: cache.services.list(), endpointSlices: cache.endpointSlices.list(), pods: cache.pods.list() },
+      {
+        services: cache.services.list(),
+        endpointSlices: cache.endpointSlices.list(),
+        pods: cache.pods.list(),
+      },
       config,
       expect,
     );
@@ -83,7 +95,10 @@ export async function startClusterRole(
   resync.unref();
 
   startCache(cache);
-  void Promise.all(Object.values(cache).map((i: { waitForSync(): Promise<void> }) => i.waitForSync())).then(() => {
+  const syncs: Array<Promise<void>> = Object.values(cache).map((i: { waitForSync(): Promise<void> }) =>
+    i.waitForSync(),
+  );
+  void Promise.all(syncs).then(() => {
     rt.logger.info('caches synced');
     for (const f of features) f.start();
     planUpdate.trigger();
@@ -93,11 +108,14 @@ export async function startClusterRole(
   return serve(
     rt,
     {
-      readiness: () => (cacheSynced(cache) ? { ready: true, reason: '' } : { ready: false, reason: 'caches not synced' }),
+      readiness: () =>
+        cacheSynced(cache) ? { ready: true, reason: '' } : { ready: false, reason: 'caches not synced' },
       status: () => ({
         role: 'cluster',
         synced: cacheSynced(cache),
-        plan: publisher.current ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt } : null,
+        plan: publisher.current
+          ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt }
+          : null,
         features: Object.fromEntries(features.map((f) => [f.name, f.status()])),
       }),
     },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DnsCheckConfig } from '../config/schema.js';
 import { SeriesTracker } from '../metrics/series.js';
-import { probeDns, type DnsOutcome, type DnsRecordType, type DnsResult } from '../probers/dns.js';
+import { probeDns, type DnsOutcome, type DnsResult } from '../probers/dns.js';
 import { clusterDomainFromSearch, parseResolvConf, type ResolvConf } from '../probers/resolv.js';
 import type { Plan } from '../plan/schema.js';
 import type { Job } from '../runner/scheduler.js';
@@ -23,7 +23,12 @@ export function defaultChecks(domain: string, externalName: string): DnsCheckCon
   const checks: DnsCheckConfig[] = [
     { name: 'cluster-fqdn', query: `kubernetes.default.svc.${domain}.`, type: 'A', mode: 'fqdn' },
     { name: 'cluster-short', query: 'kubernetes.default', type: 'A', mode: 'search' },
-    { name: 'cluster-srv', query: `_https._tcp.kubernetes.default.svc.${domain}.`, type: 'SRV', mode: 'fqdn' },
+    {
+      name: 'cluster-srv',
+      query: `_https._tcp.kubernetes.default.svc.${domain}.`,
+      type: 'SRV',
+      mode: 'fqdn',
+    },
   ];
   if (externalName) checks.push({ name: 'external', query: externalName, type: 'A', mode: 'fqdn' });
   return checks;
@@ -33,11 +38,25 @@ export function defaultChecks(domain: string, externalName: string): DnsCheckCon
  * Servers to probe: resolv.conf's nameservers, the kube-dns Service (skipped when it is also a
  * nameserver), each CoreDNS replica, and any configured extra servers.
  */
-export function dnsServerTargets(resolv: ResolvConf, plan: Plan | undefined, extra: DnsServerTarget[]): DnsServerTarget[] {
-  const out: DnsServerTarget[] = resolv.nameservers.map((ns) => ({ via: 'resolver', server: ns, address: ns, port: 53 }));
+export function dnsServerTargets(
+  resolv: ResolvConf,
+  plan: Plan | undefined,
+  extra: DnsServerTarget[],
+): DnsServerTarget[] {
+  const out: DnsServerTarget[] = resolv.nameservers.map((ns) => ({
+    via: 'resolver',
+    server: ns,
+    address: ns,
+    port: 53,
+  }));
   for (const s of plan?.dns.servers ?? []) {
     if (s.via === 'service' && resolv.nameservers.includes(s.address)) continue;
-    out.push({ via: s.via, server: s.via === 'replica' ? s.name : s.address, address: s.address, port: s.port });
+    out.push({
+      via: s.via,
+      server: s.via === 'replica' ? s.name : s.address,
+      address: s.address,
+      port: s.port,
+    });
   }
   return [...out, ...extra];
 }
@@ -56,7 +75,12 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
     resolv = parseResolvConf('');
     resolv.nameservers = [];
   }
-  const extra: DnsServerTarget[] = cfg.servers.map((s) => ({ via: 'config', server: s.name, address: s.address, port: s.port }));
+  const extra: DnsServerTarget[] = cfg.servers.map((s) => ({
+    via: 'config',
+    server: s.name,
+    address: s.address,
+    port: s.port,
+  }));
 
   const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
     const labels = { node, check: check.name, via: srv.via, server: srv.server };
@@ -97,7 +121,7 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
           series.track(key, m.lookups, { ...labels, result });
         }
         series.track(key, m.lookupDuration, labels);
-        jobs.push(dnsJob(srv, check, resolv, cfg.interval, cfg.timeout, record));
+        jobs.push(dnsJob(srv, check, resolv, { interval: cfg.interval, timeout: cfg.timeout }, record));
       }
     }
     for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
@@ -110,17 +134,23 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
   return {
     name: 'dns',
     applyPlan,
-    status: () => ({ resolvConf: { nameservers: resolv.nameservers, search: resolv.search, ndots: resolv.ndots } }),
+    status: () => ({
+      resolvConf: { nameservers: resolv.nameservers, search: resolv.search, ndots: resolv.ndots },
+    }),
     stop: () => undefined,
   };
+}
+
+interface DnsJobTiming {
+  interval: number;
+  timeout: number;
 }
 
 function dnsJob(
   srv: DnsServerTarget,
   check: DnsCheckConfig,
   resolv: ResolvConf,
-  interval: number,
-  timeout: number,
+  { interval, timeout }: DnsJobTiming,
   record: (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult) => void,
 ): Job {
   // A search lookup may need one query per candidate; each gets the per-query timeout.
@@ -135,7 +165,7 @@ function dnsJob(
         {
           server: { address: srv.address, port: srv.port },
           name: check.query,
-          type: check.type as DnsRecordType,
+          type: check.type,
           mode: check.mode,
           search: resolv.search,
           ndots: resolv.ndots,

@@ -36,12 +36,17 @@ export async function startNodeRole(
   const rt = createRuntime(config, 'node', opts.logger);
   const node = config.node.name || 'standalone';
   const holder = new PlanHolder();
-  const built = await Promise.all(features.map((f) => f(rt)));
+  const built: NodeFeature[] = [];
+  for (const f of features) built.push(await f(rt));
   initProberSeries(rt, ['dns', 'path']);
   for (const result of ['accepted', 'rejected']) rt.metrics.plan.updates.inc({ node, result }, 0);
 
   holder.onChange((plan) => {
-    rt.logger.info('plan in use', { generation: plan.generation, servers: plan.dns.servers.length, paths: plan.paths.length });
+    rt.logger.info('plan in use', {
+      generation: plan.generation,
+      servers: plan.dns.servers.length,
+      paths: plan.paths.length,
+    });
     for (const f of built) f.applyPlan(plan);
   });
   let lastError = '';
@@ -64,7 +69,8 @@ export async function startNodeRole(
   return serve(
     rt,
     {
-      readiness: () => (holder.plan ? { ready: true, reason: '' } : { ready: false, reason: 'no valid plan loaded yet' }),
+      readiness: () =>
+        holder.plan ? { ready: true, reason: '' } : { ready: false, reason: 'no valid plan loaded yet' },
       status: () => ({
         role: 'node',
         node,
@@ -102,7 +108,11 @@ async function startPlanSource(
     return () => clearInterval(timer);
   }
   const kc = opts.kubeConfig ?? loadKubeConfig(config.kubeconfig);
-  const informer = createPlanInformer({ kc, logger: rt.logger, metrics: rt.metrics }, config.cluster.namespace, PLAN_CONFIGMAP);
+  const informer = createPlanInformer(
+    { kc, logger: rt.logger, metrics: rt.metrics },
+    config.cluster.namespace,
+    PLAN_CONFIGMAP,
+  );
   informer.onChange((type, cm) => {
     if (type === 'delete') return; // keep the last good plan
     const text = cm.data[PLAN_KEY];

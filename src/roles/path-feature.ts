@@ -63,9 +63,15 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   let sentinel: Sentinel | undefined;
   if (rt.config.node.sentinelPort > 0) {
     try {
-      sentinel = await startSentinel({ address: rt.config.node.sentinelAddress, port: rt.config.node.sentinelPort });
+      sentinel = await startSentinel({
+        address: rt.config.node.sentinelAddress,
+        port: rt.config.node.sentinelPort,
+      });
     } catch (err) {
-      rt.logger.error('cannot start the policy sentinel listener', { err, port: rt.config.node.sentinelPort });
+      rt.logger.error('cannot start the policy sentinel listener', {
+        err,
+        port: rt.config.node.sentinelPort,
+      });
     }
   }
 
@@ -80,7 +86,10 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     rt.history.record({
       prober: 'path',
       target: p.name,
-      ok: r.verdict !== 'inconclusive' && verdict !== 'blocked_but_allowed' && verdict !== 'reachable_but_denied',
+      ok:
+        r.verdict !== 'inconclusive' &&
+        verdict !== 'blocked_but_allowed' &&
+        verdict !== 'reachable_but_denied',
       outcome: `${r.outcome} (expected ${p.expected})`,
       durationSeconds: r.durationSeconds,
       detail: `${p.kind} ${p.protocol}/${p.port} ${r.errno ?? ''} ${r.reason ?? ''}`.trim(),

@@ -23,17 +23,40 @@ export function snapshotFromCache(cache: ClusterCache, onRejected: (kind: string
     name: p.metadata.name,
     labels: p.metadata.labels,
     ips: p.ips,
-    ports: p.ports.map((c) => ({ ...(c.name ? { name: c.name } : {}), port: c.port, protocol: c.protocol as Protocol })),
+    ports: p.ports.map((c) => ({
+      ...(c.name ? { name: c.name } : {}),
+      port: c.port,
+      protocol: c.protocol as Protocol,
+    })),
     phase: p.phase,
     terminal: p.phase === 'Succeeded' || p.phase === 'Failed',
   }));
-  const metaOf = (m: { name: string; namespace: string; labels: Record<string, string> }) => ({ name: m.name, namespace: m.namespace, labels: m.labels });
+  const metaOf = (m: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+  }): Record<string, unknown> => ({
+    name: m.name,
+    namespace: m.namespace,
+    labels: m.labels,
+  });
   return {
     namespaces: cache.namespaces.list().map((n) => ({ name: n.metadata.name, labels: n.metadata.labels })),
     pods,
     policies: cache.networkPolicies
       .list()
-      .flatMap((p) => convert('networkpolicies', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metaOf(p.metadata), spec: p.spec }, toPolicyInfo)),
+      .flatMap((p) =>
+        convert(
+          'networkpolicies',
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: metaOf(p.metadata),
+            spec: p.spec,
+          },
+          toPolicyInfo,
+        ),
+      ),
     services: cache.services.list().flatMap((s) =>
       convert(
         'services',
@@ -48,25 +71,40 @@ export function snapshotFromCache(cache: ClusterCache, onRejected: (kind: string
     ),
     ingresses: cache.ingresses
       .list()
-      .flatMap((i) => convert('ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: metaOf(i.metadata), spec: i.spec }, toIngressInfo)),
+      .flatMap((i) =>
+        convert(
+          'ingresses',
+          { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: metaOf(i.metadata), spec: i.spec },
+          toIngressInfo,
+        ),
+      ),
     defaultedNamespaces: [],
   };
 }
 
 function describe(v: Verdict): string {
   const by = [...v.egress.allowedBy, ...v.ingress.allowedBy].map((m) => m.policy);
-  if (v.status === 'allowed') return by.length > 0 ? `allowed by ${[...new Set(by)].join(', ')}` : 'no policy isolates either end';
+  if (v.status === 'allowed')
+    return by.length > 0 ? `allowed by ${[...new Set(by)].join(', ')}` : 'no policy isolates either end';
   const side = !v.egress.allowed ? v.egress : v.ingress;
-  return v.status === 'denied' ? `${side.direction} isolated by ${side.policies.join(', ')}; no rule allows` : (v.reason ?? 'unknown');
+  return v.status === 'denied'
+    ? `${side.direction} isolated by ${side.policies.join(', ')}; no rule allows`
+    : (v.reason ?? 'unknown');
 }
 
 /** Combines the verdicts for every backend of a path into one expectation. */
 function combine(verdicts: Verdict[]): Expectation {
   if (verdicts.length === 0) return { expected: 'unknown', decidedBy: 'no backend pods to evaluate' };
-  if (verdicts.some((v) => v.status === 'unknown')) return { expected: 'unknown', decidedBy: describe(verdicts.find((v) => v.status === 'unknown') ?? verdicts[0] as Verdict) };
+  if (verdicts.some((v) => v.status === 'unknown'))
+    return {
+      expected: 'unknown',
+      decidedBy: describe(verdicts.find((v) => v.status === 'unknown') ?? (verdicts[0] as Verdict)),
+    };
   const allowed = verdicts.filter((v) => v.status === 'allowed');
-  if (allowed.length === verdicts.length) return { expected: 'allow', decidedBy: describe(allowed[0] as Verdict).slice(0, 300) };
-  if (allowed.length === 0) return { expected: 'deny', decidedBy: describe(verdicts[0] as Verdict).slice(0, 300) };
+  if (allowed.length === verdicts.length)
+    return { expected: 'allow', decidedBy: describe(allowed[0] as Verdict).slice(0, 300) };
+  if (allowed.length === 0)
+    return { expected: 'deny', decidedBy: describe(verdicts[0] as Verdict).slice(0, 300) };
   return { expected: 'mixed', decidedBy: `${allowed.length} of ${verdicts.length} backends allowed` };
 }
 
@@ -86,12 +124,25 @@ export function expectationsFor(
     const protocol = q.protocol as Protocol;
     if (q.kind === 'neighbour' || q.kind === 'sentinel') {
       const peers = agents.filter((a) => a.name !== source.name);
-      return combine(peers.map((p) => engine.evaluate({ from, to: { namespace: p.namespace, pod: p.name }, port: q.port, protocol })));
+      return combine(
+        peers.map((p) =>
+          engine.evaluate({ from, to: { namespace: p.namespace, pod: p.name }, port: q.port, protocol }),
+        ),
+      );
     }
     if (q.service) {
       const backends = servicePods(engine, services, q.service.namespace, q.service.name);
       if (backends.length > 0) {
-        return combine(backends.map((b) => engine.evaluate({ from, to: { namespace: b.pod.namespace, pod: b.pod.name }, port: b.port ?? q.port, protocol })));
+        return combine(
+          backends.map((b) =>
+            engine.evaluate({
+              from,
+              to: { namespace: b.pod.namespace, pod: b.pod.name },
+              port: b.port ?? q.port,
+              protocol,
+            }),
+          ),
+        );
       }
     }
     return combine([engine.evaluate({ from, to: { ip: q.address }, port: q.port, protocol })]);
@@ -122,12 +173,19 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
   let findingsCount = 0;
 
   const recompute = (): void => {
-    const snapshot = snapshotFromCache(cache, (kind) => rt.metrics.kube.objectsRejected.inc({ resource: kind }));
+    const snapshot = snapshotFromCache(cache, (kind) =>
+      rt.metrics.kube.objectsRejected.inc({ resource: kind }),
+    );
     const [dnsNs = 'kube-system', dnsName = 'kube-dns'] = cfg.dnsService.split('/');
-    const engineOpts = { ipBlockMatchesPods: cfg.policy.ipBlockMatchesPods, allowSelfTraffic: cfg.policy.allowSelfTraffic };
+    const engineOpts = {
+      ipBlockMatchesPods: cfg.policy.ipBlockMatchesPods,
+      allowSelfTraffic: cfg.policy.allowSelfTraffic,
+    };
     const result = computePolicyFindings(snapshot, {
       dnsService: { namespace: dnsNs, name: dnsName },
-      ...(cfg.policy.ingressControllerNamespace ? { controllerNamespace: cfg.policy.ingressControllerNamespace } : {}),
+      ...(cfg.policy.ingressControllerNamespace
+        ? { controllerNamespace: cfg.policy.ingressControllerNamespace }
+        : {}),
       controllerLabels: cfg.policy.ingressControllerLabels,
       engine: engineOpts,
     });
@@ -144,15 +202,27 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
       g.set(labels, value);
       series.track(key, g, labels);
     };
-    for (const r of result.metrics.dnsEgressBlockedPods) set('dns', m.dnsEgressBlockedPods, { namespace: r.namespace }, r.value);
-    for (const r of result.metrics.ingressBackendBlocked) set('backend', m.ingressBackendBlocked, { namespace: r.namespace, ingress: r.ingress, service: r.service }, r.value);
-    for (const r of result.metrics.unreachableService) set('unreachable', m.unreachableService, { namespace: r.namespace, service: r.service }, r.value);
-    for (const r of result.metrics.namespaceDefaultDeny) set('deny', m.namespaceDefaultDeny, { namespace: r.namespace, direction: r.direction }, r.value);
+    for (const r of result.metrics.dnsEgressBlockedPods)
+      set('dns', m.dnsEgressBlockedPods, { namespace: r.namespace }, r.value);
+    for (const r of result.metrics.ingressBackendBlocked)
+      set(
+        'backend',
+        m.ingressBackendBlocked,
+        { namespace: r.namespace, ingress: r.ingress, service: r.service },
+        r.value,
+      );
+    for (const r of result.metrics.unreachableService)
+      set('unreachable', m.unreachableService, { namespace: r.namespace, service: r.service }, r.value);
+    for (const r of result.metrics.namespaceDefaultDeny)
+      set('deny', m.namespaceDefaultDeny, { namespace: r.namespace, direction: r.direction }, r.value);
     series.retain(keep);
 
     const engine = compilePolicies(snapshot.policies, snapshot.namespaces, snapshot.pods, engineOpts);
     const agents = snapshot.pods.filter(
-      (p) => p.namespace === cfg.namespace && !p.terminal && Object.entries(cfg.agentLabels).every(([k, v]) => p.labels[k] === v),
+      (p) =>
+        p.namespace === cfg.namespace &&
+        !p.terminal &&
+        Object.entries(cfg.agentLabels).every(([k, v]) => p.labels[k] === v),
     );
     expect = expectationsFor(engine, snapshot.services, agents[0], agents);
     ctx.replan();

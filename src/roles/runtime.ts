@@ -24,7 +24,8 @@ export interface RoleHandle {
   stop(): Promise<void>;
 }
 
-const PROBERS = ['dns', 'path', 'ingress'] as const;
+/** Probers whose agent series are pre-initialised. */
+export type ProberName = 'dns' | 'path' | 'ingress';
 
 /** Creates the runtime of a role (nothing is started). */
 export function createRuntime(config: Config, role: 'node' | 'cluster', logger?: Logger): Runtime {
@@ -48,11 +49,12 @@ export function createRuntime(config: Config, role: 'node' | 'cluster', logger?:
 }
 
 /** Pre-initialises the agent series of the probers a role runs. */
-export function initProberSeries(rt: Runtime, probers: ReadonlyArray<(typeof PROBERS)[number]>): void {
+export function initProberSeries(rt: Runtime, probers: readonly ProberName[]): void {
   for (const prober of probers) {
     rt.metrics.agent.proberTargets.set({ prober }, 0);
     rt.metrics.agent.proberOverlapSkips.inc({ prober }, 0);
-    for (const outcome of ['completed', 'timeout', 'failed']) rt.metrics.agent.proberRuns.inc({ prober, outcome }, 0);
+    for (const outcome of ['completed', 'timeout', 'failed'])
+      rt.metrics.agent.proberRuns.inc({ prober, outcome }, 0);
   }
 }
 

@@ -3,7 +3,11 @@
  * after the first call of a burst, so a steady stream of events still produces updates.
  * Runs never overlap: a call during a run schedules one more run after it.
  */
-export function debounce(fn: () => Promise<void> | void, waitMs: number, maxWaitMs: number): { trigger(): void; cancel(): void } {
+export function debounce(
+  fn: () => Promise<void> | void,
+  waitMs: number,
+  maxWaitMs: number,
+): { trigger(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   let firstAt = 0;
   let running = false;

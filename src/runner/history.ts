@@ -31,19 +31,22 @@ export class ResultHistory {
     this.current.set(`${state.prober}\u0000${state.target}`, state);
     if (!state.ok) {
       this.failures.push(state);
-      if (this.failures.length > this.maxFailures) this.failures.splice(0, this.failures.length - this.maxFailures);
+      if (this.failures.length > this.maxFailures)
+        this.failures.splice(0, this.failures.length - this.maxFailures);
     }
   }
 
   /** Forgets the current state of targets of a prober that are no longer probed (failures stay). */
   retain(prober: string, targets: ReadonlySet<string>): void {
-    for (const [key, s] of this.current) if (s.prober === prober && !targets.has(s.target)) this.current.delete(key);
+    for (const [key, s] of this.current)
+      if (s.prober === prober && !targets.has(s.target)) this.current.delete(key);
   }
 
   /** Current state, sorted failing first. */
   checks(): CheckState[] {
     return [...this.current.values()].sort(
-      (a, b) => Number(a.ok) - Number(b.ok) || a.prober.localeCompare(b.prober) || a.target.localeCompare(b.target),
+      (a, b) =>
+        Number(a.ok) - Number(b.ok) || a.prober.localeCompare(b.prober) || a.target.localeCompare(b.target),
     );
   }
 

@@ -162,7 +162,10 @@ export class Scheduler {
 
   private async execute(state: JobState): Promise<void> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('probe timeout')), state.job.timeoutSeconds * 1000);
+    const timer = setTimeout(
+      () => controller.abort(new Error('probe timeout')),
+      state.job.timeoutSeconds * 1000,
+    );
     let outcome: RunOutcome = 'completed';
     try {
       await state.job.run(controller.signal);

@@ -52,7 +52,9 @@ function recordsFrom(api: FakeApi, apiPort: number) {
     if (m[1] !== undefined) {
       const port = spec.ports?.find((p) => p.name === m[1])?.port ?? (m[1] === 'https' ? apiPort : undefined);
       if (port === undefined) return 'nxdomain';
-      return type === 'SRV' ? [{ type: 'SRV', priority: 0, weight: 100, port, target: `${m[3]}.${m[4]}.svc.cluster.local` }] : [];
+      return type === 'SRV'
+        ? [{ type: 'SRV', priority: 0, weight: 100, port, target: `${m[3]}.${m[4]}.svc.cluster.local` }]
+        : [];
     }
     return type === 'A' ? [{ type: 'A', address: spec.clusterIP }] : [];
   };
@@ -102,17 +104,40 @@ async function startBlackhole(address: string, port: number): Promise<{ close: C
 function ingressRoutes(api: FakeApi): RouteTable {
   const table: RouteTable = [];
   for (const ing of api.store.list('Ingress')) {
-    const spec = (ing.spec ?? {}) as { ingressClassName?: string; rules?: Array<{ host?: string; http?: { paths?: Array<{ path?: string; pathType?: string; backend?: { service?: { name?: string } } }> } }> };
+    const spec = (ing.spec ?? {}) as {
+      ingressClassName?: string;
+      rules?: Array<{
+        host?: string;
+        http?: {
+          paths?: Array<{ path?: string; pathType?: string; backend?: { service?: { name?: string } } }>;
+        };
+      }>;
+    };
     // The sandbox controller serves class nginx only, like a cluster with one controller installed.
     if (spec.ingressClassName !== 'nginx') continue;
     for (const rule of spec.rules ?? []) {
       for (const p of rule.http?.paths ?? []) {
         const svcName = p.backend?.service?.name ?? '';
-        const slice = api.store.list('EndpointSlice', ing.metadata.namespace).find((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svcName);
-        const sl = (slice ?? {}) as { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ port?: number | null }> };
+        const slice = api.store
+          .list('EndpointSlice', ing.metadata.namespace)
+          .find((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svcName);
+        const sl = (slice ?? {}) as {
+          endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>;
+          ports?: Array<{ port?: number | null }>;
+        };
         const port = sl.ports?.[0]?.port ?? null;
-        const backends = port === null ? [] : (sl.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => (e.addresses ?? []).slice(0, 1).map((host) => ({ host, port })));
-        table.push({ host: rule.host ?? '', path: p.path ?? '/', pathType: p.pathType === 'Exact' ? 'Exact' : 'Prefix', backends });
+        const backends =
+          port === null
+            ? []
+            : (sl.endpoints ?? [])
+                .filter((e) => e.conditions?.ready !== false)
+                .flatMap((e) => (e.addresses ?? []).slice(0, 1).map((host) => ({ host, port })));
+        table.push({
+          host: rule.host ?? '',
+          path: p.path ?? '/',
+          pathType: p.pathType === 'Exact' ? 'Exact' : 'Prefix',
+          backends,
+        });
       }
     }
   }
@@ -162,7 +187,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const certDir = await makeCertDir();
     closers.push(() => rmSync(certDir, { recursive: true, force: true }));
     const payCerts = await createCertSet(certDir, 'pay.shop.example', 5);
-    const adminValid = await issueLeafCert(payCerts.ca, { name: 'admin', hosts: ['admin.shop.example'], ...validity(365) });
+    const adminValid = await issueLeafCert(payCerts.ca, {
+      name: 'admin',
+      hosts: ['admin.shop.example'],
+      ...validity(365),
+    });
     const proxy: IngressProxy = await startIngressProxy({
       address: SANDBOX_IPS.ingress,
       httpPort: 0,
@@ -184,16 +213,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       `${root ? `nameserver ${SANDBOX_IPS.kubeDnsService}\n` : ''}search netprobe.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`,
     );
     const interval = opts.interval ?? 5;
-    const controller = { http: `${SANDBOX_IPS.ingress}:${proxy.httpPort}`, https: `${SANDBOX_IPS.ingress}:${proxy.httpsPort ?? 0}` };
-    const base: Config = loadConfig(undefined, {}, { listen: opts.clusterListen ?? '127.0.0.1:0', logLevel: 'warn' });
+    const controller = {
+      http: `${SANDBOX_IPS.ingress}:${proxy.httpPort}`,
+      https: `${SANDBOX_IPS.ingress}:${proxy.httpsPort ?? 0}`,
+    };
+    const base: Config = loadConfig(
+      undefined,
+      {},
+      { listen: opts.clusterListen ?? '127.0.0.1:0', logLevel: 'warn' },
+    );
     const clusterConfig: Config = {
       ...base,
       shutdownGrace: 1,
       cluster: {
         ...base.cluster,
         namespace: 'netprobe',
-        ingress: { ...base.cluster.ingress, interval, timeout: 2, caFile, controllers: { nginx: controller, 'nginx-legacy': controller } },
-        paths: [{ name: 'checkout-to-payments-db', to: { service: 'payments/payments-db', port: 5432 }, protocol: 'TCP', expect: 'auto' }],
+        ingress: {
+          ...base.cluster.ingress,
+          interval,
+          timeout: 2,
+          caFile,
+          controllers: { nginx: controller, 'nginx-legacy': controller },
+        },
+        paths: [
+          {
+            name: 'checkout-to-payments-db',
+            to: { service: 'payments/payments-db', port: 5432 },
+            protocol: 'TCP',
+            expect: 'auto',
+          },
+        ],
         policy: { ...base.cluster.policy, ingressControllerNamespace: 'ingress-nginx' },
       },
       // The sandbox has no CNI, so nothing enforces NetworkPolicy: the sentinel would always answer.
@@ -201,11 +250,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    const cluster = await startClusterRole(clusterConfig, { kubeConfig: kc, logger: logger.child({ role: 'cluster' }) }, clusterFeatures());
+    const cluster = await startClusterRole(
+      clusterConfig,
+      { kubeConfig: kc, logger: logger.child({ role: 'cluster' }) },
+      clusterFeatures(),
+    );
     closers.push(() => cluster.stop());
 
     const nodes: RoleHandle[] = [];
-    for (const [name, ip] of [['node-a', SANDBOX_IPS.agentA], ['node-b', SANDBOX_IPS.agentB]] as const) {
+    for (const [name, ip] of [
+      ['node-a', SANDBOX_IPS.agentA],
+      ['node-b', SANDBOX_IPS.agentB],
+    ] as const) {
       const nodeConfig: Config = {
         ...clusterConfig,
         listen: `${ip}:9808`,
@@ -216,11 +272,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           paths: { interval, timeout: 2 },
         },
       };
-      const handle = await startNodeRole(nodeConfig, { kubeConfig: kc, logger: logger.child({ role: 'node', node: name }) }, nodeFeatures());
+      const handle = await startNodeRole(
+        nodeConfig,
+        { kubeConfig: kc, logger: logger.child({ role: 'node', node: name }) },
+        nodeFeatures(),
+      );
       closers.push(() => handle.stop());
       nodes.push(handle);
     }
-    const url = (h: RoleHandle): string => `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
+    const url = (h: RoleHandle): string =>
+      `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
     return {
       api,
       kubeconfigPath,
@@ -241,4 +302,3 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     throw err;
   }
 }
-

@@ -42,11 +42,21 @@ export const PLANTED_FAULTS = [
   'declared path blocked: checkout-to-payments-db (payments/payments-db:5432) times out',
 ] as const;
 
-const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({ name, namespace, labels });
+const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
+  name,
+  namespace,
+  labels,
+});
 
 /** The app's pods (their servers are started by the sandbox). */
 export function sandboxPods(healthy: boolean): SandboxPod[] {
-  const pod = (namespace: string, name: string, app: string, ip: string, extra: Partial<SandboxPod> = {}): SandboxPod => ({
+  const pod = (
+    namespace: string,
+    name: string,
+    app: string,
+    ip: string,
+    extra: Partial<SandboxPod> = {},
+  ): SandboxPod => ({
     namespace,
     name,
     labels: { app },
@@ -67,7 +77,10 @@ export function sandboxPods(healthy: boolean): SandboxPod[] {
     pod('shop', 'inventory-1', 'inventory', '127.0.40.7', { ready: healthy }),
     pod('shop', 'reports-1', 'reports', '127.0.40.8', healthy ? { portName: 'metrics-http' } : {}),
     pod('batch', 'nightly-export-1', 'nightly-export', '127.0.40.9'),
-    pod('payments', 'payments-db-0', 'payments-db', SANDBOX_IPS.paymentsDb, { port: 5432, portName: 'postgres' }),
+    pod('payments', 'payments-db-0', 'payments-db', SANDBOX_IPS.paymentsDb, {
+      port: 5432,
+      portName: 'postgres',
+    }),
   ];
 }
 
@@ -76,7 +89,10 @@ function podObject(p: SandboxPod): object {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: meta(p.namespace, p.name, p.labels),
-    spec: { nodeName: p.node, containers: [{ name: 'main', image: 'sandbox', ports: [{ name: p.portName, containerPort: p.port }] }] },
+    spec: {
+      nodeName: p.node,
+      containers: [{ name: 'main', image: 'sandbox', ports: [{ name: p.portName, containerPort: p.port }] }],
+    },
     status: {
       phase: 'Running',
       podIP: p.ip,
@@ -86,7 +102,18 @@ function podObject(p: SandboxPod): object {
   };
 }
 
-function service(namespace: string, name: string, opts: { ip: string; selector?: Record<string, string>; port: number; targetPort: number | string; protocol?: string; portName?: string }): object {
+function service(
+  namespace: string,
+  name: string,
+  opts: {
+    ip: string;
+    selector?: Record<string, string>;
+    port: number;
+    targetPort: number | string;
+    protocol?: string;
+    portName?: string;
+  },
+): object {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -96,13 +123,25 @@ function service(namespace: string, name: string, opts: { ip: string; selector?:
       clusterIP: opts.ip,
       clusterIPs: [opts.ip],
       ...(opts.selector ? { selector: opts.selector } : {}),
-      ports: [{ name: opts.portName ?? 'http', port: opts.port, targetPort: opts.targetPort, protocol: opts.protocol ?? 'TCP' }],
+      ports: [
+        {
+          name: opts.portName ?? 'http',
+          port: opts.port,
+          targetPort: opts.targetPort,
+          protocol: opts.protocol ?? 'TCP',
+        },
+      ],
     },
   };
 }
 
 /** The EndpointSlice the endpoints controller would write for a Service and its matching pods. */
-function slice(namespace: string, svc: string, pods: SandboxPod[], port: { name: string; port: number | null; protocol?: string }): object {
+function slice(
+  namespace: string,
+  svc: string,
+  pods: SandboxPod[],
+  port: { name: string; port: number | null; protocol?: string },
+): object {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -128,7 +167,14 @@ function policy(namespace: string, name: string, spec: object): object {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(namespace, name), spec };
 }
 
-function ingress(namespace: string, name: string, className: string, host: string, paths: Array<[string, string]>, tls: boolean): object {
+interface IngressSeed {
+  className: string;
+  host: string;
+  paths: Array<[string, string]>;
+  tls: boolean;
+}
+
+function ingress(namespace: string, name: string, { className, host, paths, tls }: IngressSeed): object {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -140,7 +186,11 @@ function ingress(namespace: string, name: string, className: string, host: strin
         {
           host,
           http: {
-            paths: paths.map(([path, svc]) => ({ path, pathType: 'Prefix', backend: { service: { name: svc, port: { number: 80 } } } })),
+            paths: paths.map(([path, svc]) => ({
+              path,
+              pathType: 'Prefix',
+              backend: { service: { name: svc, port: { number: 80 } } },
+            })),
           },
         },
       ],
@@ -152,42 +202,128 @@ function ingress(namespace: string, name: string, className: string, host: strin
 export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPort: number }): object[] {
   const { healthy, apiPort, dnsPort } = opts;
   const pods = sandboxPods(healthy);
-  const podsOf = (namespace: string, app: string) => pods.filter((p) => p.namespace === namespace && p.labels.app === app);
+  const podsOf = (namespace: string, app: string) =>
+    pods.filter((p) => p.namespace === namespace && p.labels.app === app);
   const coredns: SandboxPod[] = [
-    { namespace: 'kube-system', name: 'coredns-a', labels: { 'k8s-app': 'kube-dns' }, ip: SANDBOX_IPS.corednsA, port: dnsPort, portName: 'dns', ready: true, node: 'node-a' },
-    { namespace: 'kube-system', name: 'coredns-b', labels: { 'k8s-app': 'kube-dns' }, ip: SANDBOX_IPS.corednsB, port: dnsPort, portName: 'dns', ready: true, node: 'node-b' },
+    {
+      namespace: 'kube-system',
+      name: 'coredns-a',
+      labels: { 'k8s-app': 'kube-dns' },
+      ip: SANDBOX_IPS.corednsA,
+      port: dnsPort,
+      portName: 'dns',
+      ready: true,
+      node: 'node-a',
+    },
+    {
+      namespace: 'kube-system',
+      name: 'coredns-b',
+      labels: { 'k8s-app': 'kube-dns' },
+      ip: SANDBOX_IPS.corednsB,
+      port: dnsPort,
+      portName: 'dns',
+      ready: true,
+      node: 'node-b',
+    },
   ];
   const agents: SandboxPod[] = [
-    { namespace: 'netprobe', name: 'netprobe-node-a', labels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' }, ip: SANDBOX_IPS.agentA, port: 9808, portName: 'metrics', ready: true, node: 'node-a' },
-    { namespace: 'netprobe', name: 'netprobe-node-b', labels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' }, ip: SANDBOX_IPS.agentB, port: 9808, portName: 'metrics', ready: true, node: 'node-b' },
+    {
+      namespace: 'netprobe',
+      name: 'netprobe-node-a',
+      labels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' },
+      ip: SANDBOX_IPS.agentA,
+      port: 9808,
+      portName: 'metrics',
+      ready: true,
+      node: 'node-a',
+    },
+    {
+      namespace: 'netprobe',
+      name: 'netprobe-node-b',
+      labels: { 'app.kubernetes.io/name': 'netprobe', 'app.kubernetes.io/component': 'node' },
+      ip: SANDBOX_IPS.agentB,
+      port: 9808,
+      portName: 'metrics',
+      ready: true,
+      node: 'node-b',
+    },
   ];
-  const controller: SandboxPod = { namespace: 'ingress-nginx', name: 'ingress-nginx-controller-1', labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ip: SANDBOX_IPS.ingress, port: 80, portName: 'http', ready: true, node: 'node-a' };
+  const controller: SandboxPod = {
+    namespace: 'ingress-nginx',
+    name: 'ingress-nginx-controller-1',
+    labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
+    ip: SANDBOX_IPS.ingress,
+    port: 80,
+    portName: 'http',
+    ready: true,
+    node: 'node-a',
+  };
   const appSvc = (name: string, ip: string, targetPort: number | string = 'http', port = 80) =>
     service('shop', name, { ip, selector: { app: name }, port, targetPort });
-  const sliceFor = (name: string, portName: string, port: number | null) => slice('shop', name, podsOf('shop', name), { name: portName, port });
-  const dnsEgress = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+  const sliceFor = (name: string, portName: string, port: number | null) =>
+    slice('shop', name, podsOf('shop', name), { name: portName, port });
+  const dnsEgress = {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ],
+    ports: [
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ],
+  };
   return [
     ...['default', 'kube-system', 'netprobe', 'shop', 'batch', 'payments', 'ingress-nginx'].map((n) => ns(n)),
     { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } },
     { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' } },
     // The API server itself: the `kubernetes` Service points at the fake API.
-    service('default', 'kubernetes', { ip: '127.0.0.1', port: apiPort, targetPort: apiPort, portName: 'https' }),
+    service('default', 'kubernetes', {
+      ip: '127.0.0.1',
+      port: apiPort,
+      targetPort: apiPort,
+      portName: 'https',
+    }),
     // kube-dns: one Service, two CoreDNS replicas.
     ...coredns.map(podObject),
-    service('kube-system', 'kube-dns', { ip: SANDBOX_IPS.kubeDnsService, selector: { 'k8s-app': 'kube-dns' }, port: dnsPort, targetPort: dnsPort, protocol: 'UDP', portName: 'dns' }),
+    service('kube-system', 'kube-dns', {
+      ip: SANDBOX_IPS.kubeDnsService,
+      selector: { 'k8s-app': 'kube-dns' },
+      port: dnsPort,
+      targetPort: dnsPort,
+      protocol: 'UDP',
+      portName: 'dns',
+    }),
     slice('kube-system', 'kube-dns', coredns, { name: 'dns', port: dnsPort, protocol: 'UDP' }),
     // netprobe's own node agents and the ingress controller.
     ...agents.map(podObject),
     podObject(controller),
-    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'k8s.io/ingress-nginx' } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx-legacy' }, spec: { controller: 'k8s.io/ingress-nginx-legacy' } },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: 'k8s.io/ingress-nginx' },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx-legacy' },
+      spec: { controller: 'k8s.io/ingress-nginx-legacy' },
+    },
     // The app.
     ...pods.map(podObject),
     appSvc('frontend', '127.0.20.1'),
     sliceFor('frontend', 'http', 8080),
     appSvc('backend-api', '127.0.20.2'),
     sliceFor('backend-api', 'http', 8080),
-    service('shop', 'database', { ip: '127.0.20.3', selector: { app: 'database' }, port: 5432, targetPort: 'postgres', portName: 'postgres' }),
+    service('shop', 'database', {
+      ip: '127.0.20.3',
+      selector: { app: 'database' },
+      port: 5432,
+      targetPort: 'postgres',
+      portName: 'postgres',
+    }),
     sliceFor('database', 'postgres', 5432),
     appSvc('orders', '127.0.20.4'),
     sliceFor('orders', 'http', 8080),
@@ -196,35 +332,94 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
     appSvc('reports', '127.0.20.6', 'metrics-http'),
     // A named targetPort that no pod declares: the endpoints controller publishes no port.
     sliceFor('reports', 'http', healthy ? 8080 : null),
-    service('payments', 'payments-db', { ip: SANDBOX_IPS.paymentsDb, selector: { app: 'payments-db' }, port: 5432, targetPort: 'postgres', portName: 'postgres' }),
+    service('payments', 'payments-db', {
+      ip: SANDBOX_IPS.paymentsDb,
+      selector: { app: 'payments-db' },
+      port: 5432,
+      targetPort: 'postgres',
+      portName: 'postgres',
+    }),
     slice('payments', 'payments-db', podsOf('payments', 'payments-db'), { name: 'postgres', port: 5432 }),
-    ...(healthy ? [appSvc('api-gateway', '127.0.20.7'), slice('shop', 'api-gateway', podsOf('shop', 'backend-api'), { name: 'http', port: 8080 })] : []),
+    ...(healthy
+      ? [
+          appSvc('api-gateway', '127.0.20.7'),
+          slice('shop', 'api-gateway', podsOf('shop', 'backend-api'), { name: 'http', port: 8080 }),
+        ]
+      : []),
     // Policies: default deny in shop and payments, with explicit allows.
     policy('shop', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     policy('shop', 'allow-dns', { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgress] }),
     policy('shop', 'allow-app', {
       podSelector: {},
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+          ],
+        },
+      ],
       egress: [{ to: [{ podSelector: {} }] }],
     }),
     policy('payments', 'default-deny', { podSelector: {}, policyTypes: ['Ingress'] }),
     policy('payments', 'allow-netprobe', {
       podSelector: { matchLabels: { app: 'payments-db' } },
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'netprobe' } } }], ports: [{ port: 5432 }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'netprobe' } } }],
+          ports: [{ port: 5432 }],
+        },
+      ],
     }),
     policy('batch', 'default-deny-egress', {
       podSelector: {},
       policyTypes: ['Egress'],
       egress: [
-        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'database' } } }], ports: [{ port: 5432 }] },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+              podSelector: { matchLabels: { app: 'database' } },
+            },
+          ],
+          ports: [{ port: 5432 }],
+        },
         ...(healthy ? [dnsEgress] : []),
       ],
     }),
     // Ingresses.
-    ingress('shop', 'storefront', 'nginx', 'shop.example', healthy ? [['/', 'frontend'], ['/api', 'api-gateway']] : [['/', 'frontend'], ['/api', 'api-gateway']], false),
-    ingress('shop', 'pay', 'nginx', 'pay.shop.example', [['/', 'frontend']], true),
-    ingress('shop', 'admin', 'nginx', 'admin.shop.example', [['/', 'backend-api']], true),
-    ...(healthy ? [] : [ingress('shop', 'legacy', 'nginx-legacy', 'old.shop.example', [['/', 'frontend']], false)]),
+    // Unless healthy, the Service api-gateway does not exist: the /api path points at nothing.
+    ingress('shop', 'storefront', {
+      className: 'nginx',
+      host: 'shop.example',
+      paths: [
+        ['/', 'frontend'],
+        ['/api', 'api-gateway'],
+      ],
+      tls: false,
+    }),
+    ingress('shop', 'pay', {
+      className: 'nginx',
+      host: 'pay.shop.example',
+      paths: [['/', 'frontend']],
+      tls: true,
+    }),
+    ingress('shop', 'admin', {
+      className: 'nginx',
+      host: 'admin.shop.example',
+      paths: [['/', 'backend-api']],
+      tls: true,
+    }),
+    ...(healthy
+      ? []
+      : [
+          ingress('shop', 'legacy', {
+            className: 'nginx-legacy',
+            host: 'old.shop.example',
+            paths: [['/', 'frontend']],
+            tls: false,
+          }),
+        ]),
   ];
 }

@@ -28,7 +28,8 @@ export function splitHostPort(listen: string): { host: string; port: number } {
 
 // The status page is self-contained: no external assets, inline style only through a nonce-less
 // stylesheet in <style>, allowed by 'unsafe-inline' for styles alone; no scripts at all.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Builds the express app serving /metrics, /healthz, /readyz, /status and /. */
 export function createApp(registry: Registry, role: RoleStatus, logger: Logger): express.Express {
@@ -48,7 +49,10 @@ export function createApp(registry: Registry, role: RoleStatus, logger: Logger):
   });
   app.get('/readyz', (_req, res) => {
     const r = role.readiness();
-    res.status(r.ready ? 200 : 503).type('text/plain').send(r.ready ? 'ready\n' : `not ready: ${r.reason}\n`);
+    res
+      .status(r.ready ? 200 : 503)
+      .type('text/plain')
+      .send(r.ready ? 'ready\n' : `not ready: ${r.reason}\n`);
   });
   app.get('/status', (_req, res) => {
     res.json(role.status());

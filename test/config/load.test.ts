@@ -40,14 +40,18 @@ describe('loadConfig: defaults and precedence', () => {
   test('file < environment < flags', () => {
     expect(loadConfig(file, {}).listen).toBe('127.0.0.1:1000');
     expect(loadConfig(file, { NETPROBE_LISTEN: '127.0.0.1:2000' }).listen).toBe('127.0.0.1:2000');
-    expect(loadConfig(file, { NETPROBE_LISTEN: '127.0.0.1:2000' }, { listen: '127.0.0.1:3000' }).listen).toBe('127.0.0.1:3000');
+    expect(loadConfig(file, { NETPROBE_LISTEN: '127.0.0.1:2000' }, { listen: '127.0.0.1:3000' }).listen).toBe(
+      '127.0.0.1:3000',
+    );
     expect(loadConfig(file, { NODE_NAME: 'n1', POD_NAMESPACE: 'mon' }).node.name).toBe('n1');
     expect(loadConfig(file, { POD_NAMESPACE: 'mon' }).cluster.namespace).toBe('mon');
     expect(loadConfig(file, {}).node.dns.interval).toBe(30);
   });
 
   test('a missing file names the file', () => {
-    expect(() => loadConfig(join(tmp, 'nope.yaml'), {})).toThrow(`${join(tmp, 'nope.yaml')}: cannot read config file`);
+    expect(() => loadConfig(join(tmp, 'nope.yaml'), {})).toThrow(
+      `${join(tmp, 'nope.yaml')}: cannot read config file`,
+    );
   });
 });
 
@@ -59,5 +63,7 @@ describe('parseDuration', () => {
     ['1h30m', 5400],
     [3, 3],
   ] as const)('%s = %d s', (text, secs) => expect(parseDuration(text)).toBe(secs));
-  test.each(['', 'soon', '10', '-1s', '5 s'])('%j is not a duration', (text) => expect(parseDuration(text)).toBeUndefined());
+  test.each(['', 'soon', '10', '-1s', '5 s'])('%j is not a duration', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });

@@ -1,7 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../../src/metrics/catalog.js';
-import { createClusterCache, createPlanInformer, startCache, stopCache, type ClusterCache } from '../../src/kube/cache.js';
+import {
+  createClusterCache,
+  createPlanInformer,
+  startCache,
+  stopCache,
+  type ClusterCache,
+} from '../../src/kube/cache.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
@@ -11,8 +17,15 @@ function pod(name: string, ready: boolean, extra: Record<string, unknown> = {}) 
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'apps', labels: { app: 'web' }, ...extra },
-    spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] },
-    status: { phase: 'Running', podIP: '10.1.0.1', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    spec: {
+      nodeName: 'node-a',
+      containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }],
+    },
+    status: {
+      phase: 'Running',
+      podIP: '10.1.0.1',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+    },
   };
 }
 
@@ -54,17 +67,26 @@ describe('cluster cache against the fake API', () => {
     expect(cache.pods.list()).toHaveLength(7);
   });
 
-  test('lists in pages (every object arrives with a page size smaller than the list)', async () => {
+  test('lists in pages (every object arrives with a page size smaller than the list)', () => {
     // 7 pods in pages of 3: three list requests, the later ones with a continue token.
     const listCalls = api.requests.filter((r) => r.resource === 'pods' && r.verb === 'list');
     expect(listCalls.length).toBe(3);
-    expect(cache.pods.list().map((p) => p.metadata.name).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    expect(
+      cache.pods
+        .list()
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
   });
 
   test('exports watch health and object counts', async () => {
     const text = await registry.metrics();
-    expect(seriesLines(text, 'netprobe_kube_watch_up')).toContain('netprobe_kube_watch_up{resource="pods"} 1');
-    expect(seriesLines(text, 'netprobe_kube_cache_objects')).toContain('netprobe_kube_cache_objects{resource="pods"} 7');
+    expect(seriesLines(text, 'netprobe_kube_watch_up')).toContain(
+      'netprobe_kube_watch_up{resource="pods"} 1',
+    );
+    expect(seriesLines(text, 'netprobe_kube_cache_objects')).toContain(
+      'netprobe_kube_cache_objects{resource="pods"} 7',
+    );
   });
 
   test('sees changes made in the API', async () => {
@@ -76,7 +98,13 @@ describe('cluster cache against the fake API', () => {
   });
 
   test('counts malformed objects and survives them', async () => {
-    api.store.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'weird', namespace: 'apps' }, spec: 'not-an-object', status: 7 });
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'weird', namespace: 'apps' },
+      spec: 'not-an-object',
+      status: 7,
+    });
     await waitFor('weird pod cached', () => cache.pods.get('weird', 'apps'));
     expect(cache.pods.get('weird', 'apps')).toMatchObject({ phase: 'Unknown', ips: [], ports: [] });
   });
@@ -89,7 +117,9 @@ describe('cluster cache against the fake API', () => {
     );
     api.store.apply(pod('p9', true));
     await waitFor('p9 seen after restart', () => cache.pods.get('p9', 'apps'), 20_000);
-    await waitFor('watch up again', async () => (await registry.metrics()).includes('netprobe_kube_watch_up{resource="pods"} 1'));
+    await waitFor('watch up again', async () =>
+      (await registry.metrics()).includes('netprobe_kube_watch_up{resource="pods"} 1'),
+    );
   });
 
   test('after a 410 Gone the informer relists and ends with the right contents', async () => {
@@ -101,14 +131,29 @@ describe('cluster cache against the fake API', () => {
   });
 
   test('the plan informer watches exactly one ConfigMap by name', async () => {
-    api.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'netprobe-plan', namespace: 'netprobe' }, data: { a: '1' } });
-    api.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'netprobe' }, data: { b: '2' } });
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'netprobe-plan', namespace: 'netprobe' },
+      data: { a: '1' },
+    });
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'other', namespace: 'netprobe' },
+      data: { b: '2' },
+    });
     const metrics = createMetrics(new Registry(), { defaultMetrics: false });
     const inf = createPlanInformer({ kc, logger: silentLogger(), metrics }, 'netprobe', 'netprobe-plan');
     inf.start();
     await inf.waitForSync();
     expect(inf.list().map((c) => c.metadata.name)).toEqual(['netprobe-plan']);
-    api.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'netprobe-plan', namespace: 'netprobe' }, data: { a: '2' } });
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'netprobe-plan', namespace: 'netprobe' },
+      data: { a: '2' },
+    });
     await waitFor('update seen', () => inf.get('netprobe-plan', 'netprobe')?.data.a === '2');
     inf.stop();
   });

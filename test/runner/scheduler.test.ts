@@ -17,7 +17,11 @@ describe('Scheduler', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let skips = 0;
-    scheduler = new Scheduler({ concurrency: 10, logger: silentLogger(), hooks: { onOverlapSkip: () => skips++ } });
+    scheduler = new Scheduler({
+      concurrency: 10,
+      logger: silentLogger(),
+      hooks: { onOverlapSkip: () => skips++ },
+    });
     // Each run takes 5 intervals, so the scheduler is asked to start it again while it is in flight.
     scheduler.setJobs('dns', [
       job('a', 0.01, 5, async () => {
@@ -45,8 +49,14 @@ describe('Scheduler', () => {
       await sleep(30);
       inFlight--;
     };
-    scheduler.setJobs('dns', Array.from({ length: 5 }, (_, i) => job(`d${i}`, 0.02, 5, slow)));
-    scheduler.setJobs('path', Array.from({ length: 5 }, (_, i) => job(`p${i}`, 0.02, 5, slow)));
+    scheduler.setJobs(
+      'dns',
+      Array.from({ length: 5 }, (_, i) => job(`d${i}`, 0.02, 5, slow)),
+    );
+    scheduler.setJobs(
+      'path',
+      Array.from({ length: 5 }, (_, i) => job(`p${i}`, 0.02, 5, slow)),
+    );
     scheduler.start();
     await sleep(300);
     expect(runs).toBeGreaterThan(6);
@@ -80,7 +90,7 @@ describe('Scheduler', () => {
 
   test('records a last-run time per prober, only for probers that ran', async () => {
     scheduler = new Scheduler({ concurrency: 2, logger: silentLogger(), random: () => 0 });
-    scheduler.setJobs('dns', [job('a', 10, 1, async () => undefined)]);
+    scheduler.setJobs('dns', [job('a', 10, 1, () => Promise.resolve())]);
     scheduler.setJobs('path', []);
     const before = Date.now();
     scheduler.start();
@@ -93,11 +103,17 @@ describe('Scheduler', () => {
     const starts: number[] = [];
     let r = 0;
     // A deterministic "random" walking through [0, 1): targets start at different offsets.
-    scheduler = new Scheduler({ concurrency: 10, logger: silentLogger(), random: () => (r = (r + 0.37) % 1) });
+    scheduler = new Scheduler({
+      concurrency: 10,
+      logger: silentLogger(),
+      random: () => (r = (r + 0.37) % 1),
+    });
     const t0 = Date.now();
     scheduler.setJobs(
       'dns',
-      Array.from({ length: 4 }, (_, i) => job(`j${i}`, 0.2, 1, async () => void starts.push(Date.now() - t0))),
+      Array.from({ length: 4 }, (_, i) =>
+        job(`j${i}`, 0.2, 1, () => Promise.resolve(void starts.push(Date.now() - t0))),
+      ),
     );
     scheduler.start();
     await sleep(190);
@@ -107,9 +123,13 @@ describe('Scheduler', () => {
   });
 
   test('removed targets stop running; kept ones go on', async () => {
-    const runs: Record<string, number> = { a: 0, b: 0 };
+    const runs: { a: number; b: number } = { a: 0, b: 0 };
     scheduler = new Scheduler({ concurrency: 5, logger: silentLogger() });
-    const mk = (k: 'a' | 'b') => job(k, 0.01, 1, async () => void runs[k]!++);
+    const mk = (k: 'a' | 'b') =>
+      job(k, 0.01, 1, () => {
+        runs[k] = (runs[k] ?? 0) + 1;
+        return Promise.resolve();
+      });
     scheduler.setJobs('dns', [mk('a'), mk('b')]);
     scheduler.start();
     await sleep(60);
