@@ -43,20 +43,18 @@ export function snapshotFromCache(cache: ClusterCache, onRejected: (kind: string
   return {
     namespaces: cache.namespaces.list().map((n) => ({ name: n.metadata.name, labels: n.metadata.labels })),
     pods,
-    policies: cache.networkPolicies
-      .list()
-      .flatMap((p) =>
-        convert(
-          'networkpolicies',
-          {
-            apiVersion: 'networking.k8s.io/v1',
-            kind: 'NetworkPolicy',
-            metadata: metaOf(p.metadata),
-            spec: p.spec,
-          },
-          toPolicyInfo,
-        ),
+    policies: cache.networkPolicies.list().flatMap((p) =>
+      convert(
+        'networkpolicies',
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: metaOf(p.metadata),
+          spec: p.spec,
+        },
+        toPolicyInfo,
       ),
+    ),
     services: cache.services.list().flatMap((s) =>
       convert(
         'services',
