@@ -3,33 +3,34 @@ interface Removable<L extends string> {
   remove(labels: Partial<Record<L, string | number>>): void;
 }
 
-interface Entry {
-  remove(): void;
-}
-
 /**
  * Remembers which series each target produced, so that the series of a target that disappears
  * (a deleted Service, a replica that left the plan) can be removed: no series outlives its object.
  */
 export class SeriesTracker {
-  private readonly byTarget = new Map<string, Map<string, Entry>>();
+  // target -> metric -> label sets (as JSON) with the labels to remove them by
+  private readonly byTarget = new Map<string, Map<Removable<string>, Map<string, Record<string, string>>>>();
 
   /** Records that `target` owns the series `labels` of `metric`. */
   track<L extends string>(target: string, metric: Removable<L>, labels: Record<L, string>): void {
-    let entries = this.byTarget.get(target);
-    if (!entries) {
-      entries = new Map();
-      this.byTarget.set(target, entries);
+    let metrics = this.byTarget.get(target);
+    if (!metrics) {
+      metrics = new Map();
+      this.byTarget.set(target, metrics);
     }
-    const key = `${metricId(metric)}${JSON.stringify(labels)}`;
-    if (!entries.has(key)) entries.set(key, { remove: () => metric.remove(labels) });
+    let sets = metrics.get(metric);
+    if (!sets) {
+      sets = new Map();
+      metrics.set(metric, sets);
+    }
+    sets.set(JSON.stringify(labels), labels);
   }
 
   /** Removes every series of one target. */
   drop(target: string): void {
-    const entries = this.byTarget.get(target);
-    if (!entries) return;
-    for (const e of entries.values()) e.remove();
+    const metrics = this.byTarget.get(target);
+    if (!metrics) return;
+    for (const [metric, sets] of metrics) for (const labels of sets.values()) metric.remove(labels);
     this.byTarget.delete(target);
   }
 
@@ -42,15 +43,4 @@ export class SeriesTracker {
   targets(): string[] {
     return [...this.byTarget.keys()];
   }
-}
-
-const ids = new WeakMap<object, number>();
-let nextId = 0;
-function metricId(metric: object): number {
-  let id = ids.get(metric);
-  if (id === undefined) {
-    id = nextId++;
-    ids.set(metric, id);
-  }
-  return id;
 }

@@ -59,6 +59,8 @@ export interface PolicyAggregates {
 export interface PolicyFindings {
   findings: Finding[];
   metrics: PolicyAggregates;
+  /** The engine the findings were computed with, for callers that also evaluate flows. */
+  engine: PolicyEngine;
 }
 
 /** Defaults of the cluster role's config (cluster.dnsService, cluster.policy). */
@@ -344,5 +346,5 @@ export function computePolicyFindings(
   checkServices(ctx);
   checkPolicies(ctx);
   checkDefaultDeny(ctx);
-  return { findings: ctx.findings.sort(compareFindings), metrics };
+  return { findings: ctx.findings.sort(compareFindings), metrics, engine };
 }

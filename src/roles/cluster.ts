@@ -15,7 +15,14 @@ import { incomingCounts } from '../plan/ring.js';
 import { SeriesTracker } from '../metrics/series.js';
 import { PlanPublisher } from '../plan/publisher.js';
 import { debounce } from '../runner/debounce.js';
-import { createRuntime, initProberSeries, serve, type RoleHandle, type Runtime } from './runtime.js';
+import {
+  createRuntime,
+  initProberSeries,
+  serve,
+  type RoleFeature,
+  type RoleHandle,
+  type Runtime,
+} from './runtime.js';
 
 /** Options for tests and the sandbox: an already-built kubeconfig and logger. */
 export interface ClusterRoleOptions {
@@ -36,12 +43,9 @@ export interface ClusterContext {
 }
 
 /** A feature of the cluster role (endpoint inventory, Ingress probes, policy findings). */
-export interface ClusterFeature {
-  name: string;
+export interface ClusterFeature extends RoleFeature {
   /** Called once every informer has synced. */
   start(): void;
-  status(): unknown;
-  stop(): Promise<void> | void;
   /** Expected verdicts for the plan's paths (the policy feature provides them). */
   expectations?(): ExpectFn;
 }

@@ -7,7 +7,14 @@ import { loadKubeConfig } from '../kube/client.js';
 import { PlanHolder } from '../plan/reader.js';
 import { PLAN_KEY, type Plan } from '../plan/schema.js';
 import { PLAN_CONFIGMAP } from './cluster.js';
-import { createRuntime, initProberSeries, serve, type RoleHandle, type Runtime } from './runtime.js';
+import {
+  createRuntime,
+  initProberSeries,
+  serve,
+  type RoleFeature,
+  type RoleHandle,
+  type Runtime,
+} from './runtime.js';
 
 /** Options for tests and the sandbox. */
 export interface NodeRoleOptions {
@@ -16,12 +23,9 @@ export interface NodeRoleOptions {
 }
 
 /** Feature modules of the node role: each turns the plan into scheduler jobs and exports status. */
-export interface NodeFeature {
-  name: string;
+export interface NodeFeature extends RoleFeature {
   /** Called with every new plan (and once with the first). */
   applyPlan(plan: Plan): void;
-  status(): unknown;
-  stop(): Promise<void> | void;
 }
 
 /** Builds the node role's features; filled in by the feature modules. */

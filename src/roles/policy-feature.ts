@@ -1,5 +1,5 @@
 import { computePolicyFindings } from '../policy/findings.js';
-import { compilePolicies, type PolicyEngine, type Verdict } from '../policy/engine.js';
+import type { PolicyEngine, Verdict } from '../policy/engine.js';
 import { toIngressInfo, toPolicyInfo, toServiceInfo, type PodInfo, type Protocol } from '../policy/model.js';
 import type { Snapshot } from '../policy/snapshot.js';
 import type { ClusterCache } from '../kube/cache.js';
@@ -215,14 +215,13 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
       set('deny', m.namespaceDefaultDeny, { namespace: r.namespace, direction: r.direction }, r.value);
     series.retain(keep);
 
-    const engine = compilePolicies(snapshot.policies, snapshot.namespaces, snapshot.pods, engineOpts);
     const agents = snapshot.pods.filter(
       (p) =>
         p.namespace === cfg.namespace &&
         !p.terminal &&
         Object.entries(cfg.agentLabels).every(([k, v]) => p.labels[k] === v),
     );
-    expect = expectationsFor(engine, snapshot.services, agents[0], agents);
+    expect = expectationsFor(result.engine, snapshot.services, agents[0], agents);
     ctx.replan();
   };
   const update = debounce(recompute, 300, 2000);

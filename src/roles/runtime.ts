@@ -17,6 +17,13 @@ export interface Runtime {
   history: ResultHistory;
 }
 
+/** What every feature of a role has: a name for /status, its status, and a stop. */
+export interface RoleFeature {
+  name: string;
+  status(): unknown;
+  stop(): Promise<void> | void;
+}
+
 /** A started role: its HTTP address and how to stop it. */
 export interface RoleHandle {
   address: { host: string; port: number };

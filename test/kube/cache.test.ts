@@ -97,7 +97,7 @@ describe('cluster cache against the fake API', () => {
     expect(await registry.metrics()).toContain('netprobe_kube_cache_objects{resource="pods"} 6');
   });
 
-  test('counts malformed objects and survives them', async () => {
+  test('survives objects with malformed fields, projecting them with safe defaults', async () => {
     api.store.apply({
       apiVersion: 'v1',
       kind: 'Pod',
