@@ -48,7 +48,9 @@ for (const [path, pkg] of Object.entries(packages)) {
 
 if (process.argv.includes('--check')) {
   if (added.length > 0) {
-    console.error(`package-lock.json lacks ${added.length} platform entries; run node scripts/complete-lock.mjs`);
+    console.error(
+      `package-lock.json lacks ${added.length} platform entries; run node scripts/complete-lock.mjs`,
+    );
     process.exit(1);
   }
   process.exit(0);
