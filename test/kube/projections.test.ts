@@ -1,0 +1,61 @@
+import { createInterner, projectPod } from '../../src/kube/projections.js';
+
+const pod = (name: string): unknown => ({
+  metadata: { name, namespace: 'shop', resourceVersion: '7', labels: { app: 'web', tier: 'front' } },
+  spec: {
+    nodeName: 'node-a',
+    containers: [
+      {
+        name: 'c',
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { containerPort: 9090, protocol: 'UDP' },
+        ],
+      },
+    ],
+  },
+  status: { phase: 'Running', podIPs: [{ ip: '10.0.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] },
+});
+
+describe('projectPod', () => {
+  it('projects the fields the inventory uses', () => {
+    expect(projectPod(pod('web-1'))).toEqual({
+      metadata: {
+        name: 'web-1',
+        namespace: 'shop',
+        resourceVersion: '7',
+        labels: { app: 'web', tier: 'front' },
+      },
+      nodeName: 'node-a',
+      phase: 'Running',
+      ready: true,
+      terminating: false,
+      ips: ['10.0.0.1'],
+      ports: [
+        { name: 'http', port: 8080, protocol: 'TCP' },
+        { port: 9090, protocol: 'UDP' },
+      ],
+    });
+  });
+
+  it('passes every repeated string through the interner, and none of the unique ones', () => {
+    const seen: string[] = [];
+    const spy = (s: string): string => (seen.push(s), s);
+    projectPod(pod('web-1'), spy);
+    expect(seen.sort()).toEqual(
+      ['shop', 'app', 'web', 'tier', 'front', 'node-a', 'Running', 'http', 'TCP', 'UDP'].sort(),
+    );
+  });
+
+  it('skips objects without a name', () => {
+    expect(projectPod({ metadata: { namespace: 'x' } })).toBeUndefined();
+  });
+});
+
+describe('createInterner', () => {
+  it('returns equal strings and keeps working after its table fills up', () => {
+    const intern = createInterner(2);
+    const inputs = ['a', 'b', 'c', 'a', 'd', 'b'].map((s) => `${s}-${'x'.repeat(3)}`);
+    expect(inputs.map(intern)).toEqual(inputs);
+  });
+});
