@@ -9,7 +9,6 @@ import {
   projectIngressClass,
   projectNamespace,
   projectNetworkPolicy,
-  createInterner,
   projectPod,
   projectService,
   type ConfigMapP,
@@ -74,14 +73,13 @@ function informer<T extends { metadata: Meta }>(deps: Deps, spec: ResourceSpec<T
 
 /** Creates (but does not start) the cluster role's informers. */
 export function createClusterCache(deps: Deps): ClusterCache {
-  const intern = createInterner();
   return {
     namespaces: informer(deps, {
       resource: 'namespaces',
       path: '/api/v1/namespaces',
       project: projectNamespace,
     }),
-    pods: informer(deps, { resource: 'pods', path: '/api/v1/pods', project: (o) => projectPod(o, intern) }),
+    pods: informer(deps, { resource: 'pods', path: '/api/v1/pods', project: projectPod }),
     services: informer(deps, { resource: 'services', path: '/api/v1/services', project: projectService }),
     endpointSlices: informer(deps, {
       resource: 'endpointslices',
