@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -15,8 +16,9 @@ import { nodeFeatures } from '../roles/node-features.js';
 import type { RoleHandle } from '../roles/runtime.js';
 import { createCertSet, issueLeafCert, makeCertDir, validity } from './certs.js';
 import { startSandboxDns, type SandboxAnswer, type SandboxDns } from './dns-server.js';
-import { startFakeApi, type FakeApi } from './fake-api/index.js';
+import { startFakeApi, type AuthorizeRequest, type FakeApi } from './fake-api/index.js';
 import { startIngressProxy, type IngressProxy, type RouteTable } from './ingress-proxy.js';
+import { createAuthorizer, type RuleUse } from './rbac.js';
 import { SANDBOX_IPS, sandboxObjects, sandboxPods, type SandboxPod } from './seed.js';
 
 /** How to run the sandbox. */
@@ -27,12 +29,41 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Probe intervals in seconds (short in tests). */
   interval?: number;
+  /** Enforce RBAC in the fake API: rendered Roles, ClusterRoles and bindings (e.g. from deploy/). */
+  rbac?: { objects: readonly unknown[] };
+}
+
+/** The users the roles authenticate as: their ServiceAccounts in deploy/. */
+export const SANDBOX_USERS = {
+  cluster: 'system:serviceaccount:netprobe:netprobe-cluster',
+  node: 'system:serviceaccount:netprobe:netprobe-node',
+} as const;
+
+/** A request the fake API refused, with the authorizer's reason. */
+export interface ForbiddenRequest {
+  request: AuthorizeRequest;
+  reason: string;
+}
+
+/** What the RBAC-enforcing fake API decided so far. */
+export interface SandboxRbac {
+  /** The rules that allowed requests, one entry per rule, verb and resource. */
+  usage(): RuleUse[];
+  /** Every (rule, verb, resource) granted that no request has used yet. */
+  unused(): RuleUse[];
+  /** Requests answered 403, oldest first. */
+  forbidden(): ForbiddenRequest[];
 }
 
 /** A running sandbox. */
 export interface Sandbox {
   api: FakeApi;
+  /** Admin kubeconfig (never subject to RBAC), for people and kubectl. */
   kubeconfigPath: string;
+  /** Kubeconfigs of the roles, each with its ServiceAccount's token. */
+  roleKubeconfigPaths: { cluster: string; node: string };
+  /** Present when RBAC is enforced (`rbac` option). */
+  rbac?: SandboxRbac;
   cluster: RoleHandle;
   nodes: RoleHandle[];
   urls: { cluster: string; nodes: string[]; api: string; ingressHttp: string; ingressHttps: string };
@@ -144,6 +175,38 @@ function ingressRoutes(api: FakeApi): RouteTable {
   return table;
 }
 
+interface RoleAccess {
+  tokens: Record<string, string>;
+  authorize?: (req: AuthorizeRequest) => boolean;
+  rbac?: SandboxRbac;
+}
+
+/** One token per role's ServiceAccount and, with `rbac`, an authorizer that records refusals. */
+function roleAccess(rbac: SandboxOptions['rbac']): RoleAccess & { token: { cluster: string; node: string } } {
+  const token = { cluster: randomBytes(16).toString('hex'), node: randomBytes(16).toString('hex') };
+  const tokens = { [token.cluster]: SANDBOX_USERS.cluster, [token.node]: SANDBOX_USERS.node };
+  if (rbac === undefined) return { token, tokens };
+  const authz = createAuthorizer(rbac.objects);
+  const refused: ForbiddenRequest[] = [];
+  const authorize = (request: AuthorizeRequest): boolean => {
+    const decision = authz.decide(request);
+    if (!decision.allowed) refused.push({ request, reason: decision.reason });
+    return decision.allowed;
+  };
+  return {
+    token,
+    tokens,
+    authorize,
+    rbac: { usage: () => authz.usage(), unused: () => authz.unused(), forbidden: () => [...refused] },
+  };
+}
+
+function loadKubeconfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
 /** Starts the whole sandbox: fake API, DNS replicas, backends, ingress proxy, and both roles. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const healthy = opts.healthy ?? false;
@@ -155,7 +218,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     const dir = mkdtempSync(join(tmpdir(), 'netprobe-sandbox-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
-    const api = await startFakeApi({ bookmarkIntervalMs: 5000 });
+    const access = roleAccess(opts.rbac);
+    const api = await startFakeApi({
+      bookmarkIntervalMs: 5000,
+      tokens: access.tokens,
+      ...(access.authorize === undefined ? {} : { authorize: access.authorize }),
+    });
     closers.push(() => api.close());
     const apiPort = Number(new URL(api.url).port);
     // Port 53 needs root; elsewhere the sandbox DNS uses 1053 and resolv.conf lists no nameserver.
@@ -164,6 +232,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     for (const obj of sandboxObjects({ healthy, apiPort, dnsPort })) api.store.apply(obj);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await api.writeKubeconfig(kubeconfigPath);
+    const roleKubeconfigPaths = {
+      cluster: join(dir, 'kubeconfig-cluster'),
+      node: join(dir, 'kubeconfig-node'),
+    };
+    await api.writeKubeconfig(roleKubeconfigPaths.cluster, access.token.cluster);
+    await api.writeKubeconfig(roleKubeconfigPaths.node, access.token.node);
 
     const records = recordsFrom(api, apiPort);
     const dns: SandboxDns[] = [];
@@ -248,11 +322,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The sandbox has no CNI, so nothing enforces NetworkPolicy: the sentinel would always answer.
       node: { ...base.node, sentinelPort: 0 },
     };
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
     const cluster = await startClusterRole(
       clusterConfig,
-      { kubeConfig: kc, logger: logger.child({ role: 'cluster' }) },
+      { kubeConfig: loadKubeconfig(roleKubeconfigPaths.cluster), logger: logger.child({ role: 'cluster' }) },
       clusterFeatures(),
     );
     closers.push(() => cluster.stop());
@@ -274,7 +346,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       };
       const handle = await startNodeRole(
         nodeConfig,
-        { kubeConfig: kc, logger: logger.child({ role: 'node', node: name }) },
+        {
+          kubeConfig: loadKubeconfig(roleKubeconfigPaths.node),
+          logger: logger.child({ role: 'node', node: name }),
+        },
         nodeFeatures(),
       );
       closers.push(() => handle.stop());
@@ -285,6 +360,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     return {
       api,
       kubeconfigPath,
+      roleKubeconfigPaths,
+      ...(access.rbac === undefined ? {} : { rbac: access.rbac }),
       cluster,
       nodes,
       dnsPort,
