@@ -28,6 +28,11 @@ export interface DnsTarget {
   ndots: number;
   /** Budget of the whole lookup (every wire query of it), not of one query. */
   timeoutSeconds: number;
+  /**
+   * Budget of one candidate's query (UDP and any TCP retry), within the whole lookup's. A search
+   * lookup needs a budget for up to seven candidates, but a dead server must cost only this.
+   */
+  queryTimeoutSeconds?: number;
 }
 
 /** What one lookup observed. */
@@ -91,6 +96,8 @@ interface WireContext {
   server: DnsServerAddress;
   /** Fires at the lookup deadline or when the caller aborts. */
   signal: AbortSignal;
+  /** Deadline of one candidate's query, if shorter than the lookup's. */
+  queryTimeoutSeconds?: number;
   countQuery: () => void;
 }
 
@@ -304,11 +311,19 @@ async function queryName(ctx: WireContext, name: string, type: number): Promise<
   if (typeof query === 'string') return { kind: 'error', name, detail: query };
   if (ctx.signal.aborted)
     return { kind: 'timeout', name, detail: deadlineResult(ctx.signal, undefined).detail };
-  let wire = await queryUdp(ctx, query);
+  const own =
+    ctx.queryTimeoutSeconds === undefined ? undefined : lookupDeadline(ctx.signal, ctx.queryTimeoutSeconds);
+  const qctx = own === undefined ? ctx : { ...ctx, signal: own.signal };
+  let wire: WireResult;
   let detail: string | undefined;
-  if (wire.kind === 'reply' && wire.truncated) {
-    detail = 'UDP reply truncated, retried over TCP';
-    wire = await queryTcp(ctx, query);
+  try {
+    wire = await queryUdp(qctx, query);
+    if (wire.kind === 'reply' && wire.truncated) {
+      detail = 'UDP reply truncated, retried over TCP';
+      wire = await queryTcp(qctx, query);
+    }
+  } finally {
+    own?.cancel();
   }
   if (wire.kind !== 'reply')
     return {
@@ -435,8 +450,9 @@ function lookupDeadline(parent: AbortSignal, seconds: number): { signal: AbortSi
  * Looks `target.name` up on one server with raw queries, as glibc's resolver would (search list,
  * ndots, TCP on truncation), and measures the whole lookup. Never throws; failures are outcomes.
  * NODATA is a success with `answers: 0`: the server worked, and the name exists. Unlike glibc,
- * each query is sent once (no `attempts` retransmission, no other server) and `timeoutSeconds`
- * bounds the whole lookup, so a timeout ends it: the probe measures this one server.
+ * each query is sent once (no `attempts` retransmission, no other server), `timeoutSeconds`
+ * bounds the whole lookup and `queryTimeoutSeconds` each query, and a timeout ends the lookup: the
+ * probe measures this one server.
  */
 export async function probeDns(target: DnsTarget, signal: AbortSignal): Promise<DnsResult> {
   const start = process.hrtime.bigint();
@@ -454,6 +470,7 @@ export async function probeDns(target: DnsTarget, signal: AbortSignal): Promise<
   const ctx: WireContext = {
     server: target.server,
     signal: deadline.signal,
+    ...(target.queryTimeoutSeconds === undefined ? {} : { queryTimeoutSeconds: target.queryTimeoutSeconds }),
     countQuery: () => (queries += 1),
   };
   try {

@@ -170,6 +170,8 @@ function dnsJob(
           search: resolv.search,
           ndots: resolv.ndots,
           timeoutSeconds: budget,
+          // A dead server costs one query's timeout, not the whole search budget.
+          queryTimeoutSeconds: timeout,
         },
         signal,
       );

@@ -239,6 +239,24 @@ describe('probeDns, search mode (glibc search list and ndots)', () => {
     });
   });
 
+  it('gives each query its own timeout: a server that drops queries costs one, not the search budget', async () => {
+    server.setMode('drop');
+    // Without a per-query deadline the lookup would run until the caller gives up here.
+    const result = await probe(
+      { name: 'kubernetes.default', mode: 'search', timeoutSeconds: 30, queryTimeoutSeconds: 0.2 },
+      AbortSignal.timeout(3000),
+    );
+    expect(result).toMatchObject({ outcome: 'timeout', queries: 1 });
+    expect(result.detail).not.toContain('aborted');
+  });
+
+  it('moves on to the next candidate when a query answers within its own timeout', async () => {
+    server.setMode('nxdomain');
+    expect(
+      await probe({ name: 'kubernetes.default', mode: 'search', timeoutSeconds: 5, queryTimeoutSeconds: 1 }),
+    ).toMatchObject({ outcome: 'nxdomain', queries: 4 });
+  });
+
   it('counts the TCP retry of a truncated candidate', async () => {
     server.setMode('truncate');
     expect(await probe({ name: 'kubernetes.default', mode: 'search' })).toMatchObject({
