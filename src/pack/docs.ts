@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { BoardSpec } from './dashboards.js';
 import type { AlertGroup, RuleParams } from './rules.js';
+import { HEALTHY_SANDBOX_EXCEPTIONS, SANDBOX_FAULT_ALERTS } from './sandbox.js';
 
 /** One Alertmanager inhibit rule, with why it exists. */
 export interface Inhibition {
@@ -42,6 +43,12 @@ export const INHIBITIONS: readonly Inhibition[] = [
     equal: ['cluster', 'namespace', 'ingress', 'host', 'path'],
   },
   {
+    why: 'A certificate that clients refuse (wrong host, expired) explains the routes of its host failing the TLS handshake.',
+    source_matchers: ['alertname=~"NetprobeTLSHostnameMismatch|NetprobeTLSCertificateExpired"'],
+    target_matchers: ['alertname="NetprobeIngressRouteDown"'],
+    equal: ['cluster', 'namespace', 'ingress', 'host'],
+  },
+  {
     why: 'A partitioned node explains its other blocked paths and failing DNS.',
     source_matchers: ['alertname="NetprobeNodeNetworkPartition"'],
     target_matchers: ['alertname=~"NetprobePathBlocked|NetprobeDNSNodeLookupsFailing"'],
@@ -79,6 +86,31 @@ function alertTable(groups: AlertGroup[], p: RuleParams): string {
   ].join('\n');
 }
 
+function sandboxTable(): string {
+  const cell = (f: (typeof SANDBOX_FAULT_ALERTS)[number]): string =>
+    f.alerts.length === 0
+      ? `none: ${f.noAlert ?? ''}`
+      : f.alerts
+          .map((a) => {
+            const labels = Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`);
+            return `\`${a.alert}{${labels.join(',')}}\` (${a.severity})`;
+          })
+          .join('<br>');
+  return [
+    '| Planted fault | Alerts it makes pending or firing |',
+    '|---|---|',
+    ...SANDBOX_FAULT_ALERTS.map((f) => `| ${f.fault.replace(/\|/g, '\\|')} | ${cell(f)} |`),
+  ].join('\n');
+}
+
+function healthyExceptions(): string {
+  if (HEALTHY_SANDBOX_EXCEPTIONS.length === 0) return '';
+  const items = HEALTHY_SANDBOX_EXCEPTIONS.map(
+    (e) => `\`${e.alert}\` for ${Object.values(e.labels).join('/')} (${e.why})`,
+  );
+  return `, except (a sandbox seed bug, not a rule bug) ${items.join('; ')}`;
+}
+
 function inhibitSnippet(): string {
   const rules = INHIBITIONS.map((i) => ({
     source_matchers: i.source_matchers,
@@ -105,6 +137,16 @@ nor delays it. Aggregations keep \`cluster\` (\`by (cluster, ...)\` or \`without
 ## Alerts
 
 ${alertTable(groups, p)}
+
+## On the sandbox
+
+The sandbox (\`npm run demo\`) demonstrates ${new Set(SANDBOX_FAULT_ALERTS.flatMap((f) => f.alerts.map((a) => a.alert))).size} of these alerts with its planted faults; with \`--healthy\` no alert
+expression is true${healthyExceptions()}. \`test/pack/sandbox-prometheus.int.test.ts\` proves both in real Prometheus
+(this rule file, both roles scraped as the PodMonitors do) and checks that every dashboard panel query has data
+(except the few problem lists it names). Exactly these alerts are true on the faulty sandbox (object labels
+shown; \`src/pack/sandbox.ts\`):
+
+${sandboxTable()}
 
 ## Labels and scraping
 

@@ -12,6 +12,8 @@ export interface ScrapeJob {
   targets: string[];
   /** Target labels added to every series of the job. */
   labels?: Record<string, string>;
+  /** Extra target labels of single targets, keyed by host:port (e.g. the `node` a PodMonitor adds). */
+  targetLabels?: Record<string, Record<string, string>>;
   /** Exported labels win over target labels (netprobe needs this for its own `namespace`). Default true. */
   honorLabels?: boolean;
   metricsPath?: string;
@@ -69,7 +71,11 @@ function configYaml(opts: PrometheusOptions): string {
       job_name: j.job,
       honor_labels: j.honorLabels ?? true,
       metrics_path: j.metricsPath ?? '/metrics',
-      static_configs: [{ targets: j.targets, labels: j.labels ?? {} }],
+      // One static config per target, so that each can carry its own labels.
+      static_configs: j.targets.map((t) => ({
+        targets: [t],
+        labels: { ...j.labels, ...j.targetLabels?.[t] },
+      })),
     })),
   });
 }

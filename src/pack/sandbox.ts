@@ -1,0 +1,159 @@
+import { PLANTED_FAULTS } from '../sandbox/seed.js';
+import type { Severity } from './rules.js';
+
+/** One of the sandbox's planted faults, as the demo prints it. */
+export type PlantedFault = (typeof PLANTED_FAULTS)[number];
+
+/** An alert that must be true (pending or firing) on the faulty sandbox, and the labels naming the object. */
+export interface ExpectedAlert {
+  alert: string;
+  severity: Severity;
+  labels: Record<string, string>;
+}
+
+/** What the rules must say about one planted fault; `noAlert` explains a fault no alert catches. */
+export interface FaultAlerts {
+  fault: PlantedFault;
+  alerts: ExpectedAlert[];
+  noAlert?: string;
+}
+
+const shop = (labels: Record<string, string>): Record<string, string> => ({ namespace: 'shop', ...labels });
+const pathBlocked = (node: string): ExpectedAlert => ({
+  alert: 'NetprobePathBlocked',
+  severity: 'critical',
+  labels: { node, path: 'checkout-to-payments-db', kind: 'declared', expected: 'allow' },
+});
+
+/**
+ * Each planted fault (src/sandbox/seed.ts) and the alerts it makes true. Nothing else may be true on
+ * the faulty sandbox, and nothing at all on the healthy one (test/pack/sandbox-prometheus.int.test.ts).
+ */
+export const SANDBOX_FAULT_ALERTS: readonly FaultAlerts[] = [
+  {
+    fault: PLANTED_FAULTS[0],
+    alerts: [
+      {
+        alert: 'NetprobeServiceSelectorMatchesNothing',
+        severity: 'warning',
+        labels: shop({ service: 'orders' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[1],
+    alerts: [
+      {
+        alert: 'NetprobeServiceNoReadyEndpoints',
+        severity: 'critical',
+        labels: shop({ service: 'inventory' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[2],
+    alerts: [
+      {
+        alert: 'NetprobeServiceTargetPortUnresolved',
+        severity: 'warning',
+        labels: shop({ service: 'reports', port: 'http' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[3],
+    alerts: [
+      { alert: 'NetprobeDNSEgressBlockedByPolicy', severity: 'warning', labels: { namespace: 'batch' } },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[4],
+    alerts: [
+      {
+        alert: 'NetprobeIngressBackendProblem',
+        severity: 'warning',
+        labels: shop({
+          ingress: 'storefront',
+          host: 'shop.example',
+          path: '/api',
+          problem: 'backend_service_missing',
+        }),
+      },
+      // The controller answers 503 for a backend without endpoints: the route is down too.
+      {
+        alert: 'NetprobeIngressRouteDown',
+        severity: 'critical',
+        labels: shop({ ingress: 'storefront', host: 'shop.example', path: '/api' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[5],
+    alerts: [
+      {
+        alert: 'NetprobeIngressNoRoute',
+        severity: 'warning',
+        labels: shop({ ingress: 'legacy', host: 'old.shop.example', path: '/' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[6],
+    // 5 days: the 14-day warning tier, not the 3-day critical one.
+    alerts: [
+      {
+        alert: 'NetprobeTLSCertificateExpiring',
+        severity: 'warning',
+        labels: shop({ ingress: 'pay', host: 'pay.shop.example' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[7],
+    alerts: [
+      {
+        alert: 'NetprobeTLSHostnameMismatch',
+        severity: 'critical',
+        labels: shop({ ingress: 'admin', host: 'admin.shop.example' }),
+      },
+      // The route probe verifies the certificate like a browser does, so it fails with tls_error.
+      {
+        alert: 'NetprobeIngressRouteDown',
+        severity: 'critical',
+        labels: shop({ ingress: 'admin', host: 'admin.shop.example', path: '/' }),
+      },
+    ],
+  },
+  {
+    fault: PLANTED_FAULTS[8],
+    alerts: [],
+    noAlert:
+      "150 ms is far below NetprobeDNSLatencyHigh's 1 s p99 threshold; the DNS dashboard's p99 panel shows the replica apart.",
+  },
+  {
+    fault: PLANTED_FAULTS[9],
+    // Every node agent probes the declared path.
+    alerts: [pathBlocked('node-a'), pathBlocked('node-b')],
+  },
+];
+
+/** An alert the healthy sandbox raises because its seed is wrong, not the rule. */
+export interface HealthySandboxException {
+  alert: string;
+  severity: Severity;
+  labels: Record<string, string>;
+  why: string;
+}
+
+/**
+ * Alerts true on the healthy sandbox (`healthy: true`) that should not be. Remove an entry once
+ * src/sandbox/seed.ts is fixed; the sandbox test then fails until it is.
+ */
+export const HEALTHY_SANDBOX_EXCEPTIONS: readonly HealthySandboxException[] = [
+  {
+    alert: 'NetprobeServiceSelectorMatchesNothing',
+    severity: 'warning',
+    labels: { namespace: 'shop', service: 'api-gateway' },
+    why: 'the healthy seed gives Service shop/api-gateway the selector app=api-gateway, which no pod has; its EndpointSlice lists the backend-api pods',
+  },
+];
