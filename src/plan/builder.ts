@@ -39,7 +39,11 @@ function findService(inputs: PlanInputs, namespace: string, name: string): Servi
   return inputs.services.find((s) => s.metadata.namespace === namespace && s.metadata.name === name);
 }
 
-/** The kube-dns Service and each CoreDNS replica from its EndpointSlices (pod name as the label). */
+/**
+ * The kube-dns Service and each ready CoreDNS replica from its EndpointSlices (pod name as the label).
+ * A replica that is not ready (starting, failing its readiness probe, terminating) gets no queries
+ * through the Service, so probing it would only page for what Kubernetes already reports.
+ */
 export function dnsServers(inputs: PlanInputs, dnsService: string): PlanDnsServer[] {
   const [ns, name] = splitRef(dnsService);
   const out: PlanDnsServer[] = [];
@@ -47,35 +51,59 @@ export function dnsServers(inputs: PlanInputs, dnsService: string): PlanDnsServe
   const ip = svc?.clusterIPs[0];
   if (ip && ip !== 'None') out.push({ name, via: 'service', address: ip, port: 53 });
   const seen = new Set<string>();
-  for (const slice of inputs.endpointSlices) {
-    if (slice.metadata.namespace !== ns || slice.serviceName !== name) continue;
+  // A dual-stack replica is in one slice per family: take the Service's primary family (IPv4 when
+  // there is no Service), then slice name order, so the plan never depends on the informer's order.
+  const family = ip?.includes(':') ? 'IPv6' : 'IPv4';
+  const slices = inputs.endpointSlices
+    .filter((s) => s.metadata.namespace === ns && s.serviceName === name)
+    .sort(
+      (a, b) =>
+        Number(b.addressType === family) - Number(a.addressType === family) ||
+        compareStrings(a.metadata.name, b.metadata.name),
+    );
+  for (const slice of slices) {
     const dnsPort = slice.ports.find((p) => p.protocol === 'UDP')?.port ?? 53;
     for (const ep of slice.endpoints) {
       const addr = ep.addresses[0];
-      // A terminating replica is on its way out; probing it would only report its shutdown.
-      if (!addr || ep.terminating) continue;
+      if (!addr || !ep.ready) continue;
       const replica = ep.targetPod ?? addr;
       if (seen.has(replica)) continue;
       seen.add(replica);
       out.push({ name: replica, via: 'replica', address: addr, port: dnsPort });
     }
   }
-  return out.sort((a, b) => (a.via === b.via ? a.name.localeCompare(b.name) : a.via === 'service' ? -1 : 1));
+  return out.sort((a, b) =>
+    a.via === b.via ? compareStrings(a.name, b.name) : a.via === 'service' ? -1 : 1,
+  );
 }
 
-/** Node agents: running pods of netprobe's node role, one per node, sorted by node name. */
+/**
+ * Node agents: running pods of netprobe's node role, one per node, sorted by node name. When a node
+ * has two (a rolling update), the ready one wins, then the first by name: never the input order.
+ */
 export function agentList(inputs: PlanInputs, config: Config): Plan['agents']['list'] {
   const { namespace, agentLabels } = config.cluster;
-  const byNode = new Map<string, string>();
+  const byNode = new Map<string, PodP>();
   for (const pod of inputs.pods) {
     if (pod.metadata.namespace !== namespace || pod.terminating || pod.phase !== 'Running') continue;
     if (!Object.entries(agentLabels).every(([k, v]) => pod.metadata.labels[k] === v)) continue;
-    const ip = pod.ips[0];
-    if (ip && pod.nodeName) byNode.set(pod.nodeName, ip);
+    if (!pod.ips[0] || !pod.nodeName) continue;
+    const other = byNode.get(pod.nodeName);
+    if (!other || preferAgent(pod, other)) byNode.set(pod.nodeName, pod);
   }
   return [...byNode.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([node, address]) => ({ node, address }));
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([node, pod]) => ({ node, address: pod.ips[0] ?? '' }));
+}
+
+function preferAgent(a: PodP, b: PodP): boolean {
+  if (a.ready !== b.ready) return a.ready;
+  return compareStrings(a.metadata.name, b.metadata.name) < 0;
+}
+
+// Code-point order: localeCompare depends on the process locale, and the plan must not.
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function dnsEgressPaths(servers: PlanDnsServer[], expect: ExpectFn, dnsService: string): PlanPath[] {
