@@ -13,20 +13,38 @@ export interface PublisherTarget {
   name: string;
 }
 
+/** Tuning and a clock for tests. */
+export interface PublisherOptions {
+  /**
+   * How long the publisher trusts that the ConfigMap still holds what it wrote before reading it
+   * again (default 30 s: under the cluster role's 60 s resync, so a deleted or hand-edited plan is
+   * repaired, while bursts of cache events cost no API reads).
+   */
+  verifyAfterMs?: number;
+  now?: () => number;
+}
+
 /**
  * Writes the plan ConfigMap only when its content changes, bumping the generation. Continues the
  * generation of a plan already in the cluster, so a restart of the cluster role does not go back.
  */
 export class PlanPublisher {
   private lastKey: string | undefined;
+  private verifiedAt = 0;
   private generation = 0;
   private published: Plan | undefined;
+  private readonly verifyAfterMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly target: PublisherTarget,
     private readonly deps: { logger: Logger; metrics: Metrics },
-  ) {}
+    opts: PublisherOptions = {},
+  ) {
+    this.verifyAfterMs = opts.verifyAfterMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+  }
 
   /** The plan last written (or found unchanged). */
   get current(): Plan | undefined {
@@ -36,7 +54,8 @@ export class PlanPublisher {
   /** Publishes the plan if its content differs from what is in the cluster; returns what happened. */
   async publish(plan: Plan): Promise<'written' | 'unchanged' | 'error'> {
     const key = planContentKey(plan);
-    if (key === this.lastKey) return this.count('unchanged');
+    const fresh = this.now() - this.verifiedAt < this.verifyAfterMs;
+    if (key === this.lastKey && fresh) return this.count('unchanged');
     const path = `/api/v1/namespaces/${encodeURIComponent(this.target.namespace)}/configmaps`;
     try {
       const existing = await this.read(path);
@@ -80,6 +99,7 @@ export class PlanPublisher {
 
   private remember(plan: Plan, key: string): void {
     this.lastKey = key;
+    this.verifiedAt = this.now();
     this.generation = plan.generation;
     this.published = plan;
     this.deps.metrics.plan.publishedGeneration.set({ namespace: this.target.namespace }, plan.generation);
