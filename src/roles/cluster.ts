@@ -15,9 +15,13 @@ import { incomingCounts } from '../plan/ring.js';
 import { SeriesTracker } from '../metrics/series.js';
 import { PlanPublisher } from '../plan/publisher.js';
 import { debounce } from '../runner/debounce.js';
+import { renderStatusPage, type ClusterSections } from '../server/status-page.js';
 import {
+  commonStatus,
   createRuntime,
+  featureStatuses,
   initProberSeries,
+  pageBase,
   serve,
   type RoleFeature,
   type RoleHandle,
@@ -48,7 +52,12 @@ export interface ClusterFeature extends RoleFeature {
   start(): void;
   /** Expected verdicts for the plan's paths (the policy feature provides them). */
   expectations?(): ExpectFn;
+  /** What the feature adds to the status page (each feature fills its own sections). */
+  sections?(): FeatureSections | Promise<FeatureSections>;
 }
+
+/** The status-page sections a cluster feature may fill. */
+export type FeatureSections = Partial<Omit<ClusterSections, 'plan'>>;
 
 /** Builds a cluster feature; it subscribes to the cache itself. */
 export type ClusterFeatureFactory = (ctx: ClusterContext) => ClusterFeature;
@@ -109,19 +118,28 @@ export async function startClusterRole(
     rt.scheduler.start();
   });
 
+  const readiness = (): { ready: boolean; reason: string } =>
+    cacheSynced(cache) ? { ready: true, reason: '' } : { ready: false, reason: 'caches not synced' };
+  const plan = (): ClusterSections['plan'] =>
+    publisher.current
+      ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt }
+      : null;
   return serve(
     rt,
     {
-      readiness: () =>
-        cacheSynced(cache) ? { ready: true, reason: '' } : { ready: false, reason: 'caches not synced' },
-      status: () => ({
+      readiness,
+      status: async () => ({
         role: 'cluster',
         synced: cacheSynced(cache),
-        plan: publisher.current
-          ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt }
-          : null,
-        features: Object.fromEntries(features.map((f) => [f.name, f.status()])),
+        plan: plan(),
+        features: await featureStatuses(features),
+        ...commonStatus(rt, readiness()),
       }),
+      page: async () => {
+        const sections: ClusterSections = { plan: plan(), services: [], findings: [], routes: [] };
+        for (const f of features) Object.assign(sections, await f.sections?.());
+        return renderStatusPage({ role: 'cluster', ...pageBase(rt, readiness()), cluster: sections });
+      },
     },
     async () => {
       clearInterval(resync);

@@ -22,6 +22,7 @@ import {
 } from '../probers/ingress.js';
 import { debounce } from '../runner/debounce.js';
 import type { Job } from '../runner/scheduler.js';
+import type { RouteLast, RouteRow } from '../server/status-page.js';
 import type { ClusterContext, ClusterFeature } from './cluster.js';
 import type { Runtime } from './runtime.js';
 
@@ -42,12 +43,7 @@ const FINGERPRINT_MAX_AGE_MS = 5 * 60_000;
 type RouteLabels = { namespace: string; ingress: string; host: string; path: string };
 
 /** What the status page shows of a route's last probe. */
-interface LastResult {
-  result: IngressResult;
-  statusCode: number;
-  durationSeconds: number;
-  at: number;
-}
+type LastResult = RouteLast & { result: IngressResult };
 
 /** One route as this feature tracks it, rebuilt on every recompute. */
 interface RouteEntry {
@@ -216,6 +212,15 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
   cache.services.onChange(trigger);
   cache.endpointSlices.onChange(trigger);
 
+  const routeRows = (): RouteRow[] =>
+    [...state.routes.values()].map((e) => ({
+      ...e.labels,
+      state: e.route.state,
+      ...(e.route.reason === undefined ? {} : { reason: e.route.reason }),
+      problems: e.problems,
+      last: e.last ?? null,
+    }));
+
   return {
     name: 'ingress',
     start: () => {
@@ -231,14 +236,9 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
         fingerprint: fp.value !== undefined,
         attemptedAt: fp.attemptedAt === 0 ? null : new Date(fp.attemptedAt).toISOString(),
       })),
-      routes: [...state.routes.values()].map((e) => ({
-        ...e.labels,
-        state: e.route.state,
-        ...(e.route.reason === undefined ? {} : { reason: e.route.reason }),
-        problems: e.problems,
-        last: e.last ?? null,
-      })),
+      routes: routeRows(),
     }),
+    sections: () => ({ routes: routeRows() }),
     stop: () => {
       stopped = true;
       update.cancel();
@@ -352,7 +352,15 @@ function recordResult(rt: Runtime, entry: RouteEntry, probe: RouteProbe, r: Ingr
     m.certVerified.set(host, r.tls.verified ? 1 : 0);
   }
   const at = Date.now();
-  entry.last = { result: r.result, statusCode: r.statusCode, durationSeconds: r.durationSeconds, at };
+  entry.last = {
+    result: r.result,
+    statusCode: r.statusCode,
+    durationSeconds: r.durationSeconds,
+    at,
+    ...(r.tls === undefined
+      ? {}
+      : { tls: { notAfter: r.tls.notAfter, hostnameMatch: r.tls.hostnameMatch, verified: r.tls.verified } }),
+  };
   rt.history.record({
     prober: 'ingress',
     target: historyTarget(l),

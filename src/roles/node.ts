@@ -7,9 +7,14 @@ import { loadKubeConfig } from '../kube/client.js';
 import { PlanHolder } from '../plan/reader.js';
 import { PLAN_KEY, type Plan } from '../plan/schema.js';
 import { PLAN_CONFIGMAP } from './cluster.js';
+import { neighboursOf } from '../plan/ring.js';
+import { renderStatusPage, type Neighbour } from '../server/status-page.js';
 import {
+  commonStatus,
   createRuntime,
+  featureStatuses,
   initProberSeries,
+  pageBase,
   serve,
   type RoleFeature,
   type RoleHandle,
@@ -45,7 +50,15 @@ export async function startNodeRole(
   initProberSeries(rt, ['dns', 'path']);
   for (const result of ['accepted', 'rejected']) rt.metrics.plan.updates.inc({ node, result }, 0);
 
+  // The neighbours this agent probes, for the status page (the path feature derives the same from the ring).
+  let neighbours: Neighbour[] = [];
   holder.onChange((plan) => {
+    const addressOf = new Map(plan.agents.list.map((a) => [a.node, a.address]));
+    const nodes = [...addressOf.keys()];
+    neighbours = (nodes.includes(node) ? neighboursOf(node, nodes, plan.agents.ring) : []).map((peer) => ({
+      node: peer,
+      address: addressOf.get(peer) ?? '',
+    }));
     rt.logger.info('plan in use', {
       generation: plan.generation,
       servers: plan.dns.servers.length,
@@ -70,18 +83,34 @@ export async function startNodeRole(
   const stopSource = await startPlanSource(config, opts, rt, offer);
   rt.scheduler.start();
 
+  const readiness = (): { ready: boolean; reason: string } =>
+    holder.plan ? { ready: true, reason: '' } : { ready: false, reason: 'no valid plan loaded yet' };
   return serve(
     rt,
     {
-      readiness: () =>
-        holder.plan ? { ready: true, reason: '' } : { ready: false, reason: 'no valid plan loaded yet' },
-      status: () => ({
+      readiness,
+      status: async () => ({
         role: 'node',
         node,
         plan: holder.plan ?? null,
         planError: lastError || null,
-        features: Object.fromEntries(built.map((f) => [f.name, f.status()])),
+        planAcceptedAt: holder.plan ? new Date(holder.acceptedAt).toISOString() : null,
+        neighbours,
+        features: await featureStatuses(built),
+        ...commonStatus(rt, readiness()),
       }),
+      page: () =>
+        renderStatusPage({
+          role: 'node',
+          node,
+          ...pageBase(rt, readiness()),
+          nodeInfo: {
+            plan: holder.plan ?? null,
+            planAcceptedAt: holder.plan ? holder.acceptedAt : null,
+            planError: lastError || null,
+            neighbours,
+          },
+        }),
     },
     async () => {
       stopSource();

@@ -6,6 +6,7 @@ import type { ClusterCache } from '../kube/cache.js';
 import { SeriesTracker } from '../metrics/series.js';
 import type { Expectation, ExpectFn, PathQuery } from '../plan/builder.js';
 import { debounce } from '../runner/debounce.js';
+import type { PolicyFindingRow } from '../server/status-page.js';
 import type { ClusterContext, ClusterFeature } from './cluster.js';
 
 /** Builds the policy engine's snapshot from the cache's projections; malformed objects are skipped. */
@@ -168,7 +169,7 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
   const m = rt.metrics.policy;
   const series = new SeriesTracker();
   let expect: ExpectFn = () => ({ expected: 'unknown', decidedBy: 'policy engine not ready' });
-  let findingsCount = 0;
+  let findings: PolicyFindingRow[] = [];
 
   const recompute = (): void => {
     const snapshot = snapshotFromCache(cache, (kind) =>
@@ -187,7 +188,12 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
       controllerLabels: cfg.policy.ingressControllerLabels,
       engine: engineOpts,
     });
-    findingsCount = result.findings.length;
+    findings = result.findings.map((f) => ({
+      severity: f.severity,
+      code: f.code,
+      object: { ...f.object },
+      message: f.message,
+    }));
     const keep = new Set<string>();
     const set = <L extends string>(
       name: string,
@@ -231,7 +237,8 @@ export function createPolicyFeature(ctx: ClusterContext): ClusterFeature & { exp
   return {
     name: 'policy',
     start: () => recompute(),
-    status: () => ({ findings: findingsCount }),
+    status: () => ({ findings: findings.length, list: findings }),
+    sections: () => ({ findings }),
     stop: () => update.cancel(),
     expectations: () => expect,
   };

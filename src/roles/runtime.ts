@@ -2,9 +2,10 @@ import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/catalog.js';
-import { ResultHistory } from '../runner/history.js';
+import { ResultHistory, type CheckView, type FailureRecord } from '../runner/history.js';
 import { Scheduler } from '../runner/scheduler.js';
 import { startHttpServer, type HttpHandle, type RoleStatus } from '../server/http.js';
+import type { StatusPageData } from '../server/status-page.js';
 import { netprobeVersion } from '../version.js';
 
 /** What every role shares: logger, registry, metrics, scheduler. */
@@ -17,11 +18,44 @@ export interface Runtime {
   history: ResultHistory;
 }
 
-/** What every feature of a role has: a name for /status, its status, and a stop. */
+/** What every feature of a role has: a name for /status, its status (may be a Promise), and a stop. */
 export interface RoleFeature {
   name: string;
   status(): unknown;
   stop(): Promise<void> | void;
+}
+
+/** The features' statuses by name, for /status (awaiting the ones that read metrics back). */
+export async function featureStatuses(features: readonly RoleFeature[]): Promise<Record<string, unknown>> {
+  const values = await Promise.all(features.map(async (f): Promise<unknown> => await f.status()));
+  return Object.fromEntries(features.map((f, i) => [f.name, values[i]]));
+}
+
+/** The part of the status page every role shares. */
+export function pageBase(
+  rt: Runtime,
+  readiness: { ready: boolean; reason: string },
+): Pick<StatusPageData, 'version' | 'now' | 'readiness' | 'checks' | 'failures'> {
+  return {
+    version: netprobeVersion(),
+    now: Date.now(),
+    readiness,
+    checks: rt.history.checks(),
+    failures: rt.history.recentFailures(),
+  };
+}
+
+/** The part of /status every role shares: identity, readiness, checks and recent failures. */
+export function commonStatus(
+  rt: Runtime,
+  readiness: { ready: boolean; reason: string },
+): { version: string; ready: boolean; reason: string; checks: CheckView[]; recentFailures: FailureRecord[] } {
+  return {
+    version: netprobeVersion(),
+    ...readiness,
+    checks: rt.history.checks(),
+    recentFailures: rt.history.recentFailures(),
+  };
 }
 
 /** A started role: its HTTP address and how to stop it. */

@@ -7,10 +7,10 @@ import type { Logger } from '../log/logger.js';
 export interface RoleStatus {
   /** Ready for traffic (caches synced / a plan loaded), with the reason when not. */
   readiness(): { ready: boolean; reason: string };
-  /** The JSON served at /status. */
+  /** The JSON served at /status (may be a Promise: features read their series back). */
   status(): unknown;
   /** The HTML served at / (the status page). */
-  page?(): string;
+  page?(): string | Promise<string>;
 }
 
 /** A running HTTP server. */
@@ -54,13 +54,28 @@ export function createApp(registry: Registry, role: RoleStatus, logger: Logger):
       .type('text/plain')
       .send(r.ready ? 'ready\n' : `not ready: ${r.reason}\n`);
   });
-  app.get('/status', (_req, res) => {
-    res.json(role.status());
+  app.get('/status', async (_req, res) => {
+    try {
+      res.json(await role.status());
+    } catch (err) {
+      logger.error('status render failed', { err });
+      res.status(500).type('text/plain').send('status render failed\n');
+    }
   });
-  app.get('/', (_req, res) => {
+  app.get('/', async (_req, res) => {
     res.set('Content-Security-Policy', CSP);
-    if (role.page) res.type('text/html').send(role.page());
-    else res.type('text/plain').send('netprobe: see /metrics, /status\n');
+    // The page reloads itself every few seconds: never serve a stale copy from a cache.
+    res.set('Cache-Control', 'no-store');
+    if (!role.page) {
+      res.type('text/plain').send('netprobe: see /metrics, /status\n');
+      return;
+    }
+    try {
+      res.type('text/html').send(await role.page());
+    } catch (err) {
+      logger.error('status page render failed', { err });
+      res.status(500).type('text/plain').send('status page render failed\n');
+    }
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found\n');
