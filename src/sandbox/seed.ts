@@ -285,6 +285,17 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
       targetPort: apiPort,
       portName: 'https',
     }),
+    // The API server writes this slice itself (the Service has no selector), as in every cluster.
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: meta('default', 'kubernetes', { 'kubernetes.io/service-name': 'kubernetes' }),
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['127.0.0.1'], conditions: { ready: true, serving: true, terminating: false } },
+      ],
+      ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }],
+    },
     // kube-dns: one Service, two CoreDNS replicas.
     ...coredns.map(podObject),
     service('kube-system', 'kube-dns', {

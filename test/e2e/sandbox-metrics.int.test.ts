@@ -1,0 +1,180 @@
+// The "Done when" of the probing issues, checked on the sandbox's real /metrics: each planted fault
+// shows up in the series a user would look at, and the healthy sandbox shows none of them.
+import type { Sandbox } from '../../src/sandbox/cluster.js';
+import { startTestSandbox } from '../helpers/sandbox.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function metrics(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`);
+  return res.text();
+}
+
+/** The value of the one sample with exactly these labels (in any order), or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
+    if (!m || m[1] !== name || m[2] === undefined) continue;
+    const got = Object.fromEntries(
+      [...m[2].matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
+    const want = Object.entries(labels);
+    if (want.length === Object.keys(got).length && want.every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** Sum of the samples of a metric whose labels include these. */
+function sum(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.split(' ').pop());
+  }
+  return total;
+}
+
+const shop = (service: string): Record<string, string> => ({ namespace: 'shop', service });
+const route = (ingress: string, host: string, path = '/'): Record<string, string> => ({
+  namespace: 'shop',
+  ingress,
+  host,
+  path,
+});
+
+/** Waits until every prober of both roles has run a few times. */
+async function settled(sb: Sandbox): Promise<{ cluster: string; node: string }> {
+  const nodeUrl = sb.urls.nodes[0] ?? '';
+  return waitFor(
+    'three rounds of DNS, path and ingress probes',
+    async () => {
+      const cluster = await metrics(sb.urls.cluster);
+      const node = await metrics(nodeUrl);
+      const rounds =
+        sum(node, 'netprobe_dns_lookup_duration_seconds_count', {
+          server: 'coredns-b',
+          check: 'cluster-fqdn',
+        }) >= 3 &&
+        sum(node, 'netprobe_path_probes_total', { path: 'checkout-to-payments-db' }) >= 2 &&
+        sum(cluster, 'netprobe_ingress_probes_total', { host: 'admin.shop.example' }) >= 2;
+      return rounds && { cluster, node };
+    },
+    45_000,
+    250,
+  );
+}
+
+describe('the faulty sandbox, as /metrics shows it', () => {
+  let sb: Sandbox;
+  let cluster = '';
+  let node = '';
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    ({ cluster, node } = await settled(sb));
+  }, 90_000);
+  afterAll(() => sb?.stop());
+
+  it('Service endpoints: label mismatch, readiness failure, unresolved named targetPort', () => {
+    expect(sample(cluster, 'netprobe_service_selector_pods', shop('orders'))).toBe(0);
+    expect(sample(cluster, 'netprobe_service_endpoints', { ...shop('inventory'), state: 'ready' })).toBe(0);
+    expect(sample(cluster, 'netprobe_service_endpoints', { ...shop('inventory'), state: 'not_ready' })).toBe(
+      1,
+    );
+    expect(
+      sample(cluster, 'netprobe_service_target_port_unresolved', { ...shop('reports'), port: 'http' }),
+    ).toBe(1);
+    // A healthy Service of the same app, for contrast.
+    expect(sample(cluster, 'netprobe_service_endpoints', { ...shop('frontend'), state: 'ready' })).toBe(2);
+  });
+
+  it('Ingress: missing backend, host routed nowhere, expiring and wrong-hostname certificates', () => {
+    expect(sample(cluster, 'netprobe_ingress_route_up', route('storefront', 'shop.example', '/api'))).toBe(0);
+    expect(
+      sample(cluster, 'netprobe_ingress_route_problem', {
+        ...route('storefront', 'shop.example', '/api'),
+        problem: 'backend_service_missing',
+      }),
+    ).toBe(1);
+    expect(sample(cluster, 'netprobe_ingress_route_up', route('legacy', 'old.shop.example'))).toBe(0);
+    expect(
+      sample(cluster, 'netprobe_ingress_probes_total', {
+        ...route('legacy', 'old.shop.example'),
+        result: 'no_route',
+      }),
+    ).toBeGreaterThan(0);
+    const expiry = sample(cluster, 'netprobe_tls_cert_expiry_timestamp_seconds', {
+      namespace: 'shop',
+      ingress: 'pay',
+      host: 'pay.shop.example',
+    });
+    const days = ((expiry ?? 0) - Date.now() / 1000) / 86_400;
+    expect(days).toBeGreaterThan(4);
+    expect(days).toBeLessThan(6);
+    const admin = { namespace: 'shop', ingress: 'admin', host: 'admin.shop.example' };
+    expect(sample(cluster, 'netprobe_tls_cert_hostname_match', admin)).toBe(0);
+    expect(sample(cluster, 'netprobe_ingress_route_up', route('admin', 'admin.shop.example'))).toBe(0);
+    expect(sample(cluster, 'netprobe_ingress_route_up', route('storefront', 'shop.example'))).toBe(1);
+  });
+
+  it('NetworkPolicy: the batch namespace egress policy forgets DNS', () => {
+    expect(
+      sample(cluster, 'netprobe_policy_dns_egress_blocked_pods', { namespace: 'batch' }),
+    ).toBeGreaterThan(0);
+    expect(sample(cluster, 'netprobe_policy_dns_egress_blocked_pods', { namespace: 'shop' }) ?? 0).toBe(0);
+  });
+
+  it('DNS: the slow replica is slower on average than its healthy peer, and both still answer', () => {
+    const mean = (server: string): number =>
+      sum(node, 'netprobe_dns_lookup_duration_seconds_sum', {
+        server,
+        check: 'cluster-fqdn',
+        via: 'replica',
+      }) /
+      sum(node, 'netprobe_dns_lookup_duration_seconds_count', {
+        server,
+        check: 'cluster-fqdn',
+        via: 'replica',
+      });
+    // The sandbox delays coredns-b by 150 ms; loopback answers take well under 10 ms.
+    expect(mean('coredns-b')).toBeGreaterThan(0.1);
+    expect(mean('coredns-b')).toBeGreaterThan(mean('coredns-a') * 5);
+    for (const server of ['coredns-a', 'coredns-b'])
+      expect(sum(node, 'netprobe_dns_lookups_total', { server, result: 'timeout' })).toBe(0);
+  });
+
+  it('Paths: the declared path expected to be allowed is blocked (expected="allow", value 0)', () => {
+    const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared', expected: 'allow' };
+    expect(sample(node, 'netprobe_path_reachable', labels)).toBe(0);
+    expect(
+      sum(node, 'netprobe_path_probes_total', { path: 'checkout-to-payments-db', result: 'timeout' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(node, 'netprobe_path_reachable', { ...labels, path: 'neighbour-node-b', kind: 'neighbour' }),
+    ).toBe(1);
+  });
+});
+
+describe('the healthy sandbox, as /metrics shows it', () => {
+  let sb: Sandbox;
+  let cluster = '';
+  let node = '';
+  beforeAll(async () => {
+    sb = await startTestSandbox({ healthy: true });
+    ({ cluster, node } = await settled(sb));
+  }, 90_000);
+  afterAll(() => sb?.stop());
+
+  it('has every route up, every Service with ready endpoints, and no policy or path findings', () => {
+    for (const line of cluster.split('\n').filter((l) => l.startsWith('netprobe_ingress_route_up{')))
+      expect(line).toMatch(/ 1$/);
+    for (const line of cluster
+      .split('\n')
+      .filter((l) => l.startsWith('netprobe_service_endpoints{') && l.includes('state="ready"')))
+      expect(line).not.toMatch(/ 0$/);
+    expect(sum(cluster, 'netprobe_service_target_port_unresolved', {})).toBe(0);
+    expect(sum(cluster, 'netprobe_policy_dns_egress_blocked_pods', {})).toBe(0);
+    for (const line of node.split('\n').filter((l) => l.startsWith('netprobe_path_reachable{')))
+      expect(line).toMatch(/ 1$/);
+    expect(sum(node, 'netprobe_dns_lookups_total', { result: 'timeout' })).toBe(0);
+  });
+});
