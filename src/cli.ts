@@ -9,6 +9,8 @@ import { netprobeVersion } from './version.js';
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Whether stderr is a terminal (doctor then rewrites one progress line). */
+  stderrIsTTY?: boolean;
 }
 
 const COMMON_HELP = `Options:
@@ -27,6 +29,7 @@ Commands:
   cluster    run the cluster-scoped role (inventory, Ingress probes, policy findings, probe plan)
   node       run the per-node role (DNS and path probes from this node)
   policy     query or lint NetworkPolicies offline: netprobe policy query|lint --help
+  doctor     one-shot triage of the cluster in the kubeconfig: netprobe doctor --help
 
   --version  print the version
   --help     this help`,
@@ -118,6 +121,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       return await runRole(cmd, parsed.config);
     }
+    if (cmd === 'doctor') {
+      const { runDoctorCommand } = await import('./doctor/command.js');
+      return await runDoctorCommand(rest, readEnv(), { ...io, stderrIsTTY: io.stderrIsTTY === true });
+    }
     if (cmd === 'policy') {
       const { runPolicyCommand } = await import('./policy/cli.js');
       return await runPolicyCommand(rest, io);
@@ -140,6 +147,7 @@ if (/(^|[/\\])cli\.(ts|js)$/.test(invokedAs) || invokedAs.endsWith('/netprobe'))
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY,
   }).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -1,0 +1,136 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { arr, rec, str } from '../kube/json.js';
+import {
+  projectEndpointSlice,
+  projectPod,
+  projectService,
+  type EndpointSliceP,
+  type PodP,
+  type ServiceP,
+} from '../kube/projections.js';
+import { kubeRequest } from '../kube/rest.js';
+
+/** The kinds doctor lists, with the collection path and the kind its items get. */
+const RESOURCES = {
+  namespaces: { path: '/api/v1/namespaces', kind: 'Namespace', apiVersion: 'v1' },
+  pods: { path: '/api/v1/pods', kind: 'Pod', apiVersion: 'v1' },
+  services: { path: '/api/v1/services', kind: 'Service', apiVersion: 'v1' },
+  endpointslices: {
+    path: '/apis/discovery.k8s.io/v1/endpointslices',
+    kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+  },
+  ingresses: {
+    path: '/apis/networking.k8s.io/v1/ingresses',
+    kind: 'Ingress',
+    apiVersion: 'networking.k8s.io/v1',
+  },
+  ingressclasses: {
+    path: '/apis/networking.k8s.io/v1/ingressclasses',
+    kind: 'IngressClass',
+    apiVersion: 'networking.k8s.io/v1',
+  },
+  networkpolicies: {
+    path: '/apis/networking.k8s.io/v1/networkpolicies',
+    kind: 'NetworkPolicy',
+    apiVersion: 'networking.k8s.io/v1',
+  },
+} as const;
+
+/** Resource names as in RBAC rules and error messages. */
+export type DoctorResource = keyof typeof RESOURCES;
+
+/** Everything doctor read from the API: raw items (kind set) and the projections the stages share. */
+export interface ClusterView {
+  raw: Record<DoctorResource, unknown[]>;
+  pods: PodP[];
+  services: ServiceP[];
+  slices: EndpointSliceP[];
+  /** Resources whose LIST failed, with the error; stages that need them say they were skipped. */
+  failed: Partial<Record<DoctorResource, string>>;
+  /** Items too malformed to read (no name, not an object), by resource. */
+  unreadable: Record<string, number>;
+}
+
+/** How doctor lists. */
+export interface ListOptions {
+  /** Items per page (default 500, as the informers use). */
+  pageSize?: number;
+  /** Per request (default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Lists every page of one collection with plain LIST requests (no watch: doctor is one-shot).
+ * Typed lists omit each item's kind; it is set here so that the policy snapshot can read the items.
+ */
+async function listAll(kc: KubeConfig, resource: DoctorResource, opts: ListOptions): Promise<unknown[]> {
+  const { path, kind, apiVersion } = RESOURCES[resource];
+  const items: unknown[] = [];
+  let cont = '';
+  do {
+    const q = new URLSearchParams({ limit: String(opts.pageSize ?? 500) });
+    if (cont !== '') q.set('continue', cont);
+    const page = rec(
+      await kubeRequest(kc, `${path}?${q.toString()}`, { timeoutMs: opts.timeoutMs ?? 30_000 }),
+    );
+    for (const item of arr(page.items))
+      items.push(
+        item !== null && typeof item === 'object' && !Array.isArray(item)
+          ? { kind, apiVersion, ...item }
+          : item,
+      );
+    cont = str(rec(page.metadata).continue) ?? '';
+  } while (cont !== '');
+  return items;
+}
+
+function project<T>(
+  resource: string,
+  items: unknown[],
+  fn: (o: unknown) => T | undefined,
+  unreadable: Record<string, number>,
+): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    const p = fn(item);
+    if (p !== undefined) out.push(p);
+    else unreadable[resource] = (unreadable[resource] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Lists the kinds doctor reads; a failed LIST is recorded, not thrown (throws only when every LIST failed). */
+export async function readCluster(kc: KubeConfig, opts: ListOptions = {}): Promise<ClusterView> {
+  const names = Object.keys(RESOURCES) as DoctorResource[];
+  const settled = await Promise.allSettled(names.map((r) => listAll(kc, r, opts)));
+  const raw = {} as Record<DoctorResource, unknown[]>;
+  const failed: ClusterView['failed'] = {};
+  settled.forEach((s, i) => {
+    const name = names[i] as DoctorResource;
+    raw[name] = s.status === 'fulfilled' ? s.value : [];
+    if (s.status === 'rejected')
+      failed[name] = s.reason instanceof Error ? s.reason.message : String(s.reason);
+  });
+  if (Object.keys(failed).length === names.length) {
+    throw new Error(`cannot read the cluster: ${Object.values(failed)[0] ?? 'every LIST failed'}`);
+  }
+  const unreadable: Record<string, number> = {};
+  return {
+    raw,
+    pods: project('pods', raw.pods, projectPod, unreadable),
+    services: project('services', raw.services, projectService, unreadable),
+    slices: project('endpointslices', raw.endpointslices, projectEndpointSlice, unreadable),
+    failed,
+    unreadable,
+  };
+}
+
+/** The first failed resource among `needed`, as a skip reason, or undefined when all were listed. */
+export function missingInput(view: ClusterView, needed: readonly DoctorResource[]): string | undefined {
+  for (const r of needed) {
+    const err = view.failed[r];
+    if (err !== undefined) return `cannot list ${r}: ${err}`;
+  }
+  return undefined;
+}
