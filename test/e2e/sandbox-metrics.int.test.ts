@@ -14,9 +14,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   for (const line of text.split('\n')) {
     const m = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
     if (!m || m[1] !== name || m[2] === undefined) continue;
-    const got = Object.fromEntries(
-      [...m[2].matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
-    );
+    const got: Record<string, string> = {};
+    for (const x of m[2].matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) got[x[1] ?? ''] = x[2] ?? '';
     const want = Object.entries(labels);
     if (want.length === Object.keys(got).length && want.every(([k, v]) => got[k] === v)) return Number(m[3]);
   }
