@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { formatIssues } from '../config/load.js';
-import { planSchema, type Plan } from './schema.js';
+import { PLAN_VERSION, planSchema, type Plan } from './schema.js';
 
 /** A plan, or why it was refused. */
 export type PlanParse = { ok: true; plan: Plan } | { ok: false; error: string };
@@ -14,6 +14,16 @@ export function parsePlan(text: string, source: string): PlanParse {
     return {
       ok: false,
       error: `${source}: not valid JSON or YAML: ${(err as Error).message.split('\n')[0] ?? ''}`,
+    };
+  }
+  // A plan of another version (cluster and node roles mid-upgrade) would otherwise be refused with
+  // a list of key errors that hides the one cause; its version alone decides.
+  const version =
+    typeof doc === 'object' && doc !== null ? (doc as { version?: unknown }).version : undefined;
+  if (version !== undefined && version !== PLAN_VERSION) {
+    return {
+      ok: false,
+      error: `${source}: version: plan version ${JSON.stringify(version)} is not supported by this netprobe (it reads version ${PLAN_VERSION}); run the same netprobe version in the cluster and node roles`,
     };
   }
   const result = planSchema.safeParse(doc);
