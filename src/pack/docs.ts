@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { BoardSpec } from './dashboards.js';
 import type { AlertGroup, RuleParams } from './rules.js';
-import { HEALTHY_SANDBOX_EXCEPTIONS, SANDBOX_FAULT_ALERTS } from './sandbox.js';
+import { SANDBOX_FAULT_ALERTS } from './sandbox.js';
 
 /** One Alertmanager inhibit rule, with why it exists. */
 export interface Inhibition {
@@ -103,14 +103,6 @@ function sandboxTable(): string {
   ].join('\n');
 }
 
-function healthyExceptions(): string {
-  if (HEALTHY_SANDBOX_EXCEPTIONS.length === 0) return '';
-  const items = HEALTHY_SANDBOX_EXCEPTIONS.map(
-    (e) => `\`${e.alert}\` for ${Object.values(e.labels).join('/')} (${e.why})`,
-  );
-  return `, except (a sandbox seed bug, not a rule bug) ${items.join('; ')}`;
-}
-
 function inhibitSnippet(): string {
   const rules = INHIBITIONS.map((i) => ({
     source_matchers: i.source_matchers,
@@ -141,7 +133,7 @@ ${alertTable(groups, p)}
 ## On the sandbox
 
 The sandbox (\`npm run demo\`) demonstrates ${new Set(SANDBOX_FAULT_ALERTS.flatMap((f) => f.alerts.map((a) => a.alert))).size} of these alerts with its planted faults; with \`--healthy\` no alert
-expression is true${healthyExceptions()}. \`test/pack/sandbox-prometheus.int.test.ts\` proves both in real Prometheus
+expression is true. \`test/pack/sandbox-prometheus.int.test.ts\` proves both in real Prometheus
 (this rule file, both roles scraped as the PodMonitors do) and checks that every dashboard panel query has data
 (except the few problem lists it names). Exactly these alerts are true on the faulty sandbox (object labels
 shown; \`src/pack/sandbox.ts\`):

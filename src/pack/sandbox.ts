@@ -136,24 +136,3 @@ export const SANDBOX_FAULT_ALERTS: readonly FaultAlerts[] = [
     alerts: [pathBlocked('node-a'), pathBlocked('node-b')],
   },
 ];
-
-/** An alert the healthy sandbox raises because its seed is wrong, not the rule. */
-export interface HealthySandboxException {
-  alert: string;
-  severity: Severity;
-  labels: Record<string, string>;
-  why: string;
-}
-
-/**
- * Alerts true on the healthy sandbox (`healthy: true`) that should not be. Remove an entry once
- * src/sandbox/seed.ts is fixed; the sandbox test then fails until it is.
- */
-export const HEALTHY_SANDBOX_EXCEPTIONS: readonly HealthySandboxException[] = [
-  {
-    alert: 'NetprobeServiceSelectorMatchesNothing',
-    severity: 'warning',
-    labels: { namespace: 'shop', service: 'api-gateway' },
-    why: 'the healthy seed gives Service shop/api-gateway the selector app=api-gateway, which no pod has; its EndpointSlice lists the backend-api pods',
-  },
-];

@@ -353,7 +353,13 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
     slice('payments', 'payments-db', podsOf('payments', 'payments-db'), { name: 'postgres', port: 5432 }),
     ...(healthy
       ? [
-          appSvc('api-gateway', '127.0.20.7'),
+          // The gateway fronts the backend-api pods.
+          service('shop', 'api-gateway', {
+            ip: '127.0.20.7',
+            selector: { app: 'backend-api' },
+            port: 80,
+            targetPort: 'http',
+          }),
           slice('shop', 'api-gateway', podsOf('shop', 'backend-api'), { name: 'http', port: 8080 }),
         ]
       : []),

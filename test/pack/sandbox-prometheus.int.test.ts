@@ -3,11 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { metricNames } from '../../src/pack/promql.js';
-import {
-  HEALTHY_SANDBOX_EXCEPTIONS,
-  SANDBOX_FAULT_ALERTS,
-  type ExpectedAlert,
-} from '../../src/pack/sandbox.js';
+import { SANDBOX_FAULT_ALERTS, type ExpectedAlert } from '../../src/pack/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/cluster.js';
 import { PLANTED_FAULTS, SANDBOX_IPS } from '../../src/sandbox/seed.js';
 import {
@@ -398,11 +394,6 @@ describe('alert rules and dashboards against real Prometheus on the faulty sandb
 /** Series exported only while there is a problem, so absent on the healthy sandbox. */
 const ONLY_WITH_A_PROBLEM = new Set(['netprobe_ingress_route_problem']);
 
-const healthyExceptions = HEALTHY_SANDBOX_EXCEPTIONS.map((e) => ({
-  key: ruleKey(e.alert, e.severity),
-  labels: e.labels,
-}));
-
 describe('alert rules against real Prometheus on the healthy sandbox', () => {
   const rules = loadRules();
   let sandbox: Sandbox | undefined;
@@ -439,7 +430,7 @@ describe('alert rules against real Prometheus on the healthy sandbox', () => {
     const nonEmpty = [...results.entries()]
       .filter(([, s]) => s.length > 0)
       .flatMap(([key, s]) => s.map((x) => ({ key, labels: pick(x.metric, OBJECT_LABELS) })));
-    expect(nonEmpty).toEqual(healthyExceptions);
+    expect(nonEmpty).toEqual([]);
     expect(results.size).toBe(new Set(rules.map((r) => ruleKey(r.alert, r.severity))).size);
   });
 
@@ -449,6 +440,6 @@ describe('alert rules against real Prometheus on the healthy sandbox', () => {
       key: ruleKey(a.metric.alertname ?? '', a.metric.severity ?? ''),
       labels: pick(a.metric, OBJECT_LABELS),
     }));
-    expect(got).toEqual(healthyExceptions);
+    expect(got).toEqual([]);
   });
 });
