@@ -286,7 +286,9 @@ describe('netprobe node --plan FILE (standalone, no cluster)', () => {
       planError: string;
     };
     expect(status.plan.generation).toBe(7);
-    expect(status.planError).toContain(`${planFile}: version`);
+    expect(status.planError).toContain(
+      `${planFile}: version: plan version ${PLAN_VERSION + 1} is not supported`,
+    );
     expect(await get(port, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
     expect(await metricValue(port, 'netprobe_plan_generation{node="cli-test-node"}')).toBe(7);
 
