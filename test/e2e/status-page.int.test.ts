@@ -8,12 +8,15 @@ import { waitFor } from '../helpers/wait.js';
 
 // The status page in a real browser on the sandbox: every planted fault the role can see is shown
 // as failing (or, for a certificate still valid, as expiring), the strict CSP holds (no violation,
-// no console error), and the screenshots in docs/images/ come from here.
+// no console error). Screenshots go to test-output/ on every run; `UPDATE_SCREENSHOTS=1` writes
+// them to docs/images/ instead, where the README shows them (tests never touch tracked files otherwise).
 
 // Other test files may hold the sandbox lock for a while (startTestSandbox waits up to 300 s).
 const SANDBOX_WAIT_MS = 330_000;
 
-const IMAGES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'images');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const IMAGES =
+  process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, 'test-output');
 const LAUNCH = {
   executablePath: '/usr/bin/chromium',
   args: [
