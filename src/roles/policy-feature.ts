@@ -130,7 +130,9 @@ export function expectationsFor(
       );
     }
     if (q.service) {
-      const backends = servicePods(engine, services, q.service.namespace, q.service.name);
+      const ref = q.service;
+      const svc = services.find((s) => s.namespace === ref.namespace && s.name === ref.name);
+      const backends = svc ? servicePods(engine, svc, q.port, protocol) : [];
       if (backends.length > 0) {
         return combine(
           backends.map((b) =>
@@ -148,17 +150,17 @@ export function expectationsFor(
   };
 }
 
-/** The pods behind a Service, with the target port each is reached on. */
+/** The pods behind a Service, with the target port of the Service port the path uses. */
 function servicePods(
   engine: PolicyEngine,
-  services: Snapshot['services'],
-  namespace: string,
-  name: string,
+  svc: Snapshot['services'][number],
+  servicePort: number,
+  protocol: Protocol,
 ): Array<{ pod: PodInfo; port?: number | string }> {
-  const svc = services.find((s) => s.namespace === namespace && s.name === name);
-  if (!svc?.selector) return [];
-  const pods = engine.podsMatching(namespace, { matchLabels: svc.selector }).filter((p) => !p.terminal);
-  const target = svc.ports[0]?.targetPort;
+  if (!svc.selector) return [];
+  const pods = engine.podsMatching(svc.namespace, { matchLabels: svc.selector }).filter((p) => !p.terminal);
+  // Policies see the pod's port, so map the Service port the path dials to its targetPort.
+  const target = svc.ports.find((p) => p.port === servicePort && p.protocol === protocol)?.targetPort;
   return pods.map((pod) => ({ pod, ...(target !== undefined ? { port: target } : {}) }));
 }
 
