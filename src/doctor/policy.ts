@@ -62,6 +62,9 @@ function nextFor(f: Finding): string {
   if (kind === 'NetworkPolicy') return kubectl(namespace, 'get', 'networkpolicy', name, '-o', 'yaml');
   if (kind === 'Namespace') return kubectl(name, 'get', 'networkpolicy');
   if (f.code === 'dns-ingress-blocked') return kubectl(namespace, 'get', 'networkpolicy');
+  if (f.code === 'dns-service-not-found')
+    return kubectl('', 'get', 'services', '-A', '-l', 'k8s-app=kube-dns');
+  if (f.code === 'ingress-controller-not-found') return kubectl('', 'get', 'pods', '-A', '-o', 'wide');
   return kubectl(namespace, 'get', 'networkpolicy', '-o', 'yaml');
 }
 
