@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
+import { runDoctorCommand } from '../../src/doctor/command.js';
 import { renderJson, renderText } from '../../src/doctor/render.js';
 import { runDoctor } from '../../src/doctor/runner.js';
-import { defaultConfig, obj, startListServer, type ListAnswers } from './support.js';
+import { defaultConfig, failAll, obj, startListServer, type ListAnswers } from './support.js';
 
 const ESC = '\x1b';
 // eslint-disable-next-line no-control-regex -- control characters are what the test looks for
@@ -116,17 +117,7 @@ describe('doctor with hostile or broken data', () => {
   });
 
   it('fails when the API cannot be read at all', async () => {
-    const all = Object.fromEntries(
-      [
-        'namespaces',
-        'pods',
-        'services',
-        'endpointslices',
-        'ingresses',
-        'ingressclasses',
-        'networkpolicies',
-      ].map((k) => [k, 401]),
-    );
+    const all = failAll(401);
     const server = await startListServer(all);
     try {
       await expect(
@@ -223,18 +214,29 @@ describe('netprobe doctor (CLI, in-process)', () => {
     });
   });
 
+  it('on a terminal, rewrites one progress line and clears it before the report', async () => {
+    await withServer({}, async (kubeconfig) => {
+      let stderr = '';
+      let stdout = '';
+      const code = await runDoctorCommand(
+        ['--kubeconfig', kubeconfig],
+        {},
+        {
+          stdout: (s) => (stdout += s),
+          stderr: (s) => (stderr += s),
+          stderrIsTTY: true,
+        },
+      );
+      expect(code).toBe(0);
+      expect(stderr).not.toContain('\n');
+      expect(stderr).toContain('\r\x1b[2Kdoctor: [4/5] DNS...');
+      expect(stderr.endsWith('\r\x1b[2K')).toBe(true);
+      expect(stdout).toContain('Summary: 0 critical');
+    });
+  });
+
   it('exits 1 with a message when the cluster cannot be read', async () => {
-    const all = Object.fromEntries(
-      [
-        'namespaces',
-        'pods',
-        'services',
-        'endpointslices',
-        'ingresses',
-        'ingressclasses',
-        'networkpolicies',
-      ].map((k) => [k, 503]),
-    );
+    const all = failAll(503);
     await withServer(all, async (kubeconfig) => {
       const r = await run(['--kubeconfig', kubeconfig]);
       expect(r.code).toBe(1);

@@ -55,6 +55,11 @@ export async function startListServer(
   };
 }
 
+/** Answers every LIST with the HTTP status (an API server that cannot be read at all). */
+export function failAll(status: number): ListAnswers {
+  return Object.fromEntries(Object.keys(PATHS).map((k) => [k, status]));
+}
+
 /** The default config (as without --config). */
 export function defaultConfig(): Config {
   return loadConfig(undefined, {});
