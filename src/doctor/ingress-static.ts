@@ -11,6 +11,11 @@ import type { ClusterView } from './cluster-view.js';
 import { groupBy } from './services.js';
 import type { DoctorFinding, DoctorSeverity } from './types.js';
 
+/** The finding code of a route problem or issue: ingress_class_missing -> ingress-class-missing. */
+function ingressCode(reason: string): string {
+  return `ingress-${reason.replace(/^ingress_|_ingress$/, '').replace(/_/g, '-')}`;
+}
+
 /** "host/path" as a user would type it ("*" for host-less rules and default backends). */
 export function routeText(route: IngressRoute): string {
   if (route.path === '*') return `default backend (${route.host})`;
@@ -81,7 +86,7 @@ export function staticRouteFindings(route: IngressRoute, lookups: RouteLookups):
   return checkRoute(route, lookups).map((p) => ({
     severity: PROBLEMS[p].severity,
     stage: 'ingress',
-    code: `ingress-${p.replace(/_/g, '-')}`,
+    code: ingressCode(p),
     object: { kind: 'Ingress', namespace: route.namespace, name: route.ingress },
     problem: PROBLEMS[p].problem(route, backend),
     why: PROBLEMS[p].why,
@@ -95,7 +100,7 @@ export function issueFinding(issue: RouteIssue): DoctorFinding {
   return {
     severity: annotation ? 'info' : 'warning',
     stage: 'ingress',
-    code: `ingress-${issue.reason.replace(/_/g, '-')}`,
+    code: ingressCode(issue.reason),
     object: { kind: 'Ingress', namespace: issue.namespace, name: issue.ingress },
     problem: issue.detail,
     why: annotation
