@@ -30,7 +30,8 @@ const hostPort = z
   .regex(
     /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/,
     'expected HOST:PORT, e.g. "0.0.0.0:9808" or "[::]:9808"',
-  );
+  )
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'expected a port from 0 to 65535');
 
 const labelMap = z.record(z.string(), z.string());
 const dnsName = z

@@ -44,7 +44,7 @@ const route = (ingress: string, host: string, path = '/'): Record<string, string
 /** Waits until every prober of both roles has run a few times. */
 async function settled(sb: Sandbox): Promise<{ cluster: string; node: string }> {
   const nodeUrl = sb.urls.nodes[0] ?? '';
-  return waitFor(
+  const got = await waitFor(
     'three rounds of DNS, path and ingress probes',
     async () => {
       const cluster = await metrics(sb.urls.cluster);
@@ -56,11 +56,13 @@ async function settled(sb: Sandbox): Promise<{ cluster: string; node: string }> 
         }) >= 3 &&
         sum(node, 'netprobe_path_probes_total', { path: 'checkout-to-payments-db' }) >= 2 &&
         sum(cluster, 'netprobe_ingress_probes_total', { host: 'admin.shop.example' }) >= 2;
-      return rounds && { cluster, node };
+      return rounds ? { cluster, node } : undefined;
     },
     45_000,
     250,
   );
+  if (!got) throw new Error('no metrics');
+  return got;
 }
 
 describe('the faulty sandbox, as /metrics shows it', () => {
