@@ -192,7 +192,9 @@ export async function probeRoutesLive(
   for (const route of routes) {
     if (route.state !== 'probed' || route.probe === undefined) continue;
     const key = controllerKey(route.probe);
-    byController.set(key, [...(byController.get(key) ?? []), { route, probe: route.probe }]);
+    const group = byController.get(key);
+    if (group === undefined) byController.set(key, [{ route, probe: route.probe }]);
+    else group.push({ route, probe: route.probe });
   }
   const findings: DoctorFinding[] = [];
   const certSeen = new Set<string>();
