@@ -99,13 +99,17 @@ function applyOverrides(
 }
 
 /** Formats zod issues as "FILE: key.path: expected ..." lines. */
-export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+export function formatIssues(
+  source: string,
+  issues: readonly z.core.$ZodIssue[],
+  docs = 'docs/config.md',
+): string {
   return issues
     .map((issue) => {
       const path = issue.path.map(String).join('.') || '(root)';
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => (path === '(root)' ? k : `${path}.${k}`));
-        return `${source}: ${keys.join(', ')}: unknown key (expected one of the documented keys, see docs/config.md)`;
+        return `${source}: ${keys.join(', ')}: unknown key (expected one of the documented keys, see ${docs})`;
       }
       return `${source}: ${path}: ${issue.message}`;
     })

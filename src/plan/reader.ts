@@ -27,7 +27,8 @@ export function parsePlan(text: string, source: string): PlanParse {
     };
   }
   const result = planSchema.safeParse(doc);
-  if (!result.success) return { ok: false, error: formatIssues(source, result.error.issues) };
+  if (!result.success)
+    return { ok: false, error: formatIssues(source, result.error.issues, 'src/plan/schema.ts') };
   return { ok: true, plan: result.data };
 }
 

@@ -102,6 +102,13 @@ describe('parsePlan', () => {
     const r = parsePlan(JSON.stringify(rest), 'cm');
     expect((r as { error: string }).error).toMatch(/^cm: version: /);
   });
+
+  test('an unknown key names the plan schema, not the config docs', () => {
+    const r = parsePlan(text({ surprise: 1 }), 'cm');
+    expect((r as { error: string }).error).toBe(
+      'cm: surprise: unknown key (expected one of the documented keys, see src/plan/schema.ts)',
+    );
+  });
 });
 
 describe('PlanHolder', () => {
