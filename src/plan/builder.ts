@@ -49,7 +49,9 @@ export function dnsServers(inputs: PlanInputs, dnsService: string): PlanDnsServe
   const out: PlanDnsServer[] = [];
   const svc = findService(inputs, ns, name);
   const ip = svc?.clusterIPs[0];
-  if (ip && ip !== 'None') out.push({ name, via: 'service', address: ip, port: 53 });
+  // The Service's own DNS port (53 in every real cluster; the unprivileged sandbox uses another).
+  const svcPort = svc?.ports.find((p) => p.protocol === 'UDP')?.port ?? 53;
+  if (ip && ip !== 'None') out.push({ name, via: 'service', address: ip, port: svcPort });
   const seen = new Set<string>();
   // A dual-stack replica is in one slice per family: take the Service's primary family (IPv4 when
   // there is no Service), then slice name order, so the plan never depends on the informer's order.

@@ -129,6 +129,21 @@ describe('dnsServers', () => {
     ]);
   });
 
+  test("probes the Service on its own DNS port, as the replicas on their slice's port", () => {
+    const inputs = clusterInputs();
+    inputs.services = inputs.services.map((s) =>
+      s.metadata.name === 'kube-dns' && s.metadata.namespace === 'kube-system'
+        ? { ...s, ports: [{ name: 'dns', port: 1053, targetPort: 1053, protocol: 'UDP' }] }
+        : s,
+    );
+    expect(dnsServers(inputs, 'kube-system/kube-dns')[0]).toEqual({
+      name: 'kube-dns',
+      via: 'service',
+      address: '10.96.0.10',
+      port: 1053,
+    });
+  });
+
   test.each<[string, Partial<EndpointP>]>([
     ['terminating', { ready: false, serving: true, terminating: true }],
     ['not ready (starting, or failing its readiness probe)', { ready: false, serving: false }],
