@@ -268,7 +268,7 @@ describe('RBAC', () => {
         apiGroups: [''],
         resources: ['configmaps'],
         resourceNames: ['netprobe-plan'],
-        verbs: ['get', 'update', 'patch'],
+        verbs: ['get', 'update'],
       },
     ]);
   });
@@ -291,8 +291,8 @@ describe('RBAC', () => {
       ['list', 'watch'].map((verb) => ({ user: clusterSa, verb, group, resource })),
     ),
     { user: clusterSa, verb: 'create', group: '', resource: 'configmaps', namespace: NS },
-    ...['get', 'update', 'patch'].map((verb) => ({ user: clusterSa, verb, ...plan })),
-    ...['get', 'list', 'watch'].map((verb) => ({ user: nodeSa, verb, ...plan })),
+    ...['get', 'update'].map((verb) => ({ user: clusterSa, verb, ...plan })),
+    ...['list', 'watch'].map((verb) => ({ user: nodeSa, verb, ...plan })),
   ];
   const forbidden: AuthzRequest[] = [
     { user: clusterSa, verb: 'get', group: '', resource: 'pods', namespace: 'default', name: 'p' },
