@@ -82,7 +82,11 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
     port: s.port,
   }));
 
+  // Keys of the current plan: a probe still in flight when the plan drops its server must not
+  // bring back the series (and status row) that applyPlan just removed.
+  let live = new Set<string>();
   const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
+    if (!live.has(`${srv.via}/${srv.server}/${check.name}`)) return;
     const labels = { node, check: check.name, via: srv.via, server: srv.server };
     m.lookups.inc({ ...labels, result: r.outcome });
     m.lookupDuration.observe(labels, r.durationSeconds);
@@ -125,6 +129,7 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
       }
     }
     for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
+    live = keep;
     series.retain(keep);
     rt.history.retain('dns', keep);
     rt.scheduler.setJobs('dns', jobs);

@@ -75,7 +75,11 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     }
   }
 
-  const record = (p: NodePath, r: PathResult): void => {
+  // Keys of the current plan: a probe still in flight when the plan drops or changes its path must
+  // not bring back the series (and status row) that applyPlan just removed.
+  let live = new Set<string>();
+  const record = (key: string, p: NodePath, r: PathResult): void => {
+    if (!live.has(key)) return;
     const reachable = { node, path: p.name, kind: p.kind, expected: p.expected };
     m.probes.inc({ node, path: p.name, kind: p.kind, result: r.outcome });
     m.duration.observe({ node, kind: p.kind }, r.durationSeconds);
@@ -123,10 +127,11 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
             timeoutSeconds: timeout,
             ...(p.httpPayloadBytes !== undefined ? { httpPayloadBytes: p.httpPayloadBytes } : {}),
           };
-          record(p, await probePath(target, signal));
+          record(key, p, await probePath(target, signal));
         },
       };
     });
+    live = keep;
     series.retain(keep);
     rt.history.retain('path', new Set(paths.map((p) => p.name)));
     rt.scheduler.setJobs('path', jobs);
