@@ -68,6 +68,13 @@ export interface Sandbox {
   nodes: RoleHandle[];
   urls: { cluster: string; nodes: string[]; api: string; ingressHttp: string; ingressHttps: string };
   dnsPort: number;
+  /** The CoreDNS replica stand-ins by pod name, to slow or stop one. */
+  dnsReplicas: { 'coredns-a': SandboxDns; 'coredns-b': SandboxDns };
+  /**
+   * A netprobe config file for this sandbox as an operator would write it (controller addresses,
+   * the CA, the declared path): for `netprobe doctor --config`.
+   */
+  configPath: string;
   stop(): Promise<void>;
 }
 
@@ -205,6 +212,32 @@ function loadKubeconfig(path: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return kc;
+}
+
+function dnsHandle(d: SandboxDns | undefined): SandboxDns {
+  if (!d) throw new Error('sandbox DNS replica did not start');
+  return d;
+}
+
+/** The config file an operator would write for this sandbox (see Sandbox.configPath). */
+function operatorConfig(controller: { http: string; https: string }, caFile: string): string {
+  return [
+    '# netprobe config for the sandbox, as an operator would write it (netprobe doctor --config).',
+    'cluster:',
+    '  namespace: netprobe',
+    '  ingress:',
+    `    caFile: ${caFile}`,
+    '    controllers:',
+    `      nginx: { http: "${controller.http}", https: "${controller.https}" }`,
+    // The legacy class's traffic goes to the same address, where no controller serves it.
+    `      nginx-legacy: { http: "${controller.http}", https: "${controller.https}" }`,
+    '  paths:',
+    '    - name: checkout-to-payments-db',
+    '      to: { service: payments/payments-db, port: 5432 }',
+    '  policy:',
+    '    ingressControllerNamespace: ingress-nginx',
+    '',
+  ].join('\n');
 }
 
 /** Starts the whole sandbox: fake API, DNS replicas, backends, ingress proxy, and both roles. */
@@ -355,6 +388,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       closers.push(() => handle.stop());
       nodes.push(handle);
     }
+    const configPath = join(dir, 'netprobe.yaml');
+    writeFileSync(configPath, operatorConfig(controller, caFile));
     const url = (h: RoleHandle): string =>
       `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
     return {
@@ -365,6 +400,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       cluster,
       nodes,
       dnsPort,
+      dnsReplicas: { 'coredns-a': dnsHandle(dns[1]), 'coredns-b': dnsHandle(dns[2]) },
+      configPath,
       urls: {
         cluster: url(cluster),
         nodes: nodes.map(url),

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from '../../src/config/load.js';
 import { renderText } from '../../src/doctor/render.js';
@@ -104,32 +101,6 @@ function matches(f: Pick<DoctorFinding, 'stage' | 'code' | 'object' | 'problem'>
   );
 }
 
-/** A config as an operator would write it for the sandbox: controller addresses, its CA, the declared path. */
-function writeConfig(dir: string, sb: Sandbox): string {
-  const http = new URL(sb.urls.ingressHttp).host;
-  const https = new URL(sb.urls.ingressHttps).host;
-  // The sandbox writes its CA beside the kubeconfig (it does not expose the path otherwise).
-  const caFile = join(dirname(sb.kubeconfigPath), 'ca.pem');
-  const file = join(dir, 'netprobe.yaml');
-  writeFileSync(
-    file,
-    [
-      'cluster:',
-      '  ingress:',
-      `    caFile: ${caFile}`,
-      '    controllers:',
-      `      nginx: { http: "${http}", https: "${https}" }`,
-      // The legacy class's traffic goes to the same address, where no controller serves it.
-      `      nginx-legacy: { http: "${http}", https: "${https}" }`,
-      '  paths:',
-      '    - name: checkout-to-payments-db',
-      '      to: { service: payments/payments-db, port: 5432 }',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
-
 async function doctorInProcess(sb: Sandbox, configFile: string): Promise<DoctorReport> {
   const kc = new KubeConfig();
   kc.loadFromFile(sb.kubeconfigPath);
@@ -137,12 +108,6 @@ async function doctorInProcess(sb: Sandbox, configFile: string): Promise<DoctorR
 }
 
 describe('netprobe doctor on the sandbox', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'netprobe-doctor-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   it('covers every planted fault in this test', () => {
     const names = PLANTED_FAULTS.map((f) => f.split(':')[0] ?? f);
     expect(names.sort()).toEqual(Object.keys(EXPECTED).sort());
@@ -153,7 +118,7 @@ describe('netprobe doctor on the sandbox', () => {
     let configFile: string;
     beforeAll(async () => {
       sb = await startTestSandbox();
-      configFile = writeConfig(dir, sb);
+      configFile = sb.configPath;
     });
     afterAll(async () => sb.stop());
 
@@ -207,7 +172,7 @@ describe('netprobe doctor on the sandbox', () => {
     let configFile: string;
     beforeAll(async () => {
       sb = await startTestSandbox({ healthy: true });
-      configFile = writeConfig(dir, sb);
+      configFile = sb.configPath;
     });
     afterAll(async () => sb.stop());
 
