@@ -153,6 +153,26 @@ describe('the faulty sandbox, as /metrics shows it', () => {
       sample(node, 'netprobe_path_reachable', { ...labels, path: 'neighbour-node-b', kind: 'neighbour' }),
     ).toBe(1);
   });
+
+  // Runs last: it breaks a replica the other tests count on.
+  it('DNS: a stopped replica moves to timeout while the Service and the other replica still answer', async () => {
+    sb.dnsReplicas['coredns-a'].stop();
+    const nodeUrl = sb.urls.nodes[0] ?? '';
+    const after = await waitFor(
+      'timeouts from coredns-a',
+      async () => {
+        const text = await metrics(nodeUrl);
+        return (
+          sum(text, 'netprobe_dns_lookups_total', { server: 'coredns-a', result: 'timeout' }) > 0 && text
+        );
+      },
+      30_000,
+      250,
+    );
+    expect(sum(after || '', 'netprobe_dns_lookups_total', { server: 'coredns-b', result: 'timeout' })).toBe(
+      0,
+    );
+  });
 });
 
 describe('the healthy sandbox, as /metrics shows it', () => {
