@@ -1,9 +1,13 @@
 // `npm run demo`: the sandbox cluster with every classic failure planted (or none with --healthy),
 // both netprobe roles running against it, and a summary of where to look. Runs until Ctrl-C.
 import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadConfig } from '../config/load.js';
+import { runDoctor } from '../doctor/runner.js';
+import { sanitize, summaryLine } from '../doctor/render.js';
 import { createLogger } from '../log/logger.js';
 import { PLANTED_FAULTS } from './seed.js';
-import { startSandbox } from './cluster.js';
+import { startSandbox, type Sandbox } from './cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,15 +21,32 @@ const level =
   values['log-level'] === 'debug' || values['log-level'] === 'info' || values['log-level'] === 'warn'
     ? values['log-level']
     : 'error';
+const out = (s = ''): void => void process.stdout.write(`${s}\n`);
+
+/** What `netprobe doctor` finds on the running sandbox: the proof that the faults are detected. */
+async function doctorSummary(sandbox: Sandbox): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandbox.kubeconfigPath);
+  const report = await runDoctor({
+    kubeConfig: kc,
+    config: loadConfig(sandbox.configPath, {}),
+    configGiven: true,
+  });
+  out('netprobe doctor, run once against the sandbox:');
+  for (const f of report.findings.filter((x) => x.severity !== 'info')) {
+    const obj = `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
+    out(sanitize(`  ${f.severity.padEnd(8)} ${obj}: ${f.problem}`));
+  }
+  out(`  ${summaryLine(report)}`);
+}
 
 const sandbox = await startSandbox({
   healthy,
   logger: createLogger(level),
   clusterListen: values.listen ?? '127.0.0.1:9807',
 });
-const out = (s = ''): void => void process.stdout.write(`${s}\n`);
 out(
-  `netprobe sandbox is running (${healthy ? 'healthy: no faults planted' : `${PLANTED_FAULTS.length} faults planted`}).`,
+  `netprobe sandbox is running (${healthy ? 'healthy: no faults planted' : `${PLANTED_FAULTS.length} faults planted, listed in src/sandbox/seed.ts`}).`,
 );
 out();
 out(`  fake Kubernetes API   ${sandbox.urls.api}   (kubeconfig: ${sandbox.kubeconfigPath})`);
@@ -36,16 +57,15 @@ out(`  cluster role          ${sandbox.urls.cluster}/          status page  (/me
 sandbox.urls.nodes.forEach((u, i) =>
   out(`  node role (node-${'ab'[i] ?? i})    ${u}/          status page  (/metrics, /status)`),
 );
-if (!healthy) {
-  out();
-  out('Planted faults netprobe should find:');
-  for (const f of PLANTED_FAULTS) out(`  - ${f}`);
+out();
+try {
+  await doctorSummary(sandbox);
+} catch (err) {
+  out(`netprobe doctor failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 out();
-out(`Try: curl -s ${sandbox.urls.nodes[0] ?? ''}/metrics | grep netprobe_dns_lookups_total`);
-out(
-  `     npx tsx src/cli.ts policy lint --snapshot <(kubectl --kubeconfig ${sandbox.kubeconfigPath} get ns,pods,svc,netpol,ingress -A -o yaml)`,
-);
+out(`Try: npm run netprobe -- doctor --kubeconfig ${sandbox.kubeconfigPath} --config ${sandbox.configPath}`);
+out(`     curl -s ${sandbox.urls.nodes[0] ?? ''}/metrics | grep netprobe_dns_lookups_total`);
 out('Press Ctrl-C to stop.');
 
 let stopping = false;
