@@ -135,4 +135,14 @@ export const SANDBOX_FAULT_ALERTS: readonly FaultAlerts[] = [
     // Every node agent probes the declared path.
     alerts: [pathBlocked('node-a'), pathBlocked('node-b')],
   },
+  {
+    fault: PLANTED_FAULTS[10],
+    alerts: [
+      {
+        alert: 'NetprobeIngressBackendBlockedByPolicy',
+        severity: 'warning',
+        labels: shop({ ingress: 'status', service: 'status-api' }),
+      },
+    ],
+  },
 ];

@@ -40,6 +40,7 @@ export const PLANTED_FAULTS = [
   'wrong certificate hostname: admin.shop.example',
   'slow CoreDNS replica: kube-system/coredns-b answers after 150 ms',
   'declared path blocked: checkout-to-payments-db (payments/payments-db:5432) times out',
+  'Ingress backend the controller may not reach: Service shop/status-api (Ingress shop/status) admits only the frontend pods, not ingress-nginx',
 ] as const;
 
 const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
@@ -77,6 +78,7 @@ export function sandboxPods(healthy: boolean): SandboxPod[] {
     pod('shop', 'inventory-1', 'inventory', '127.0.40.7', { ready: healthy }),
     pod('shop', 'reports-1', 'reports', '127.0.40.8', healthy ? { portName: 'metrics-http' } : {}),
     pod('batch', 'nightly-export-1', 'nightly-export', '127.0.40.9'),
+    pod('shop', 'status-api-1', 'status-api', '127.0.40.10'),
     pod('payments', 'payments-db-0', 'payments-db', SANDBOX_IPS.paymentsDb, {
       port: 5432,
       portName: 'postgres',
@@ -340,6 +342,8 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
     sliceFor('orders', 'http', 8080),
     appSvc('inventory', '127.0.20.5'),
     sliceFor('inventory', 'http', 8080),
+    appSvc('status-api', '127.0.20.8'),
+    sliceFor('status-api', 'http', 8080),
     appSvc('reports', '127.0.20.6', 'metrics-http'),
     // A named targetPort that no pod declares: the endpoints controller publishes no port.
     sliceFor('reports', 'http', healthy ? 8080 : null),
@@ -367,7 +371,10 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
     policy('shop', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     policy('shop', 'allow-dns', { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgress] }),
     policy('shop', 'allow-app', {
-      podSelector: {},
+      // Unless healthy, status-api is left out here and admits only the frontend (below).
+      podSelector: healthy
+        ? {}
+        : { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['status-api'] }] },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         {
@@ -379,6 +386,15 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
       ],
       egress: [{ to: [{ podSelector: {} }] }],
     }),
+    ...(healthy
+      ? []
+      : [
+          policy('shop', 'allow-status-api', {
+            podSelector: { matchLabels: { app: 'status-api' } },
+            policyTypes: ['Ingress'],
+            ingress: [{ from: [{ podSelector: { matchLabels: { app: 'frontend' } } }] }],
+          }),
+        ]),
     policy('payments', 'default-deny', { podSelector: {}, policyTypes: ['Ingress'] }),
     policy('payments', 'allow-netprobe', {
       podSelector: { matchLabels: { app: 'payments-db' } },
@@ -421,6 +437,12 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
       host: 'pay.shop.example',
       paths: [['/', 'frontend']],
       tls: true,
+    }),
+    ingress('shop', 'status', {
+      className: 'nginx',
+      host: 'status.shop.example',
+      paths: [['/', 'status-api']],
+      tls: false,
     }),
     ingress('shop', 'admin', {
       className: 'nginx',

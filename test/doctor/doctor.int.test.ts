@@ -88,6 +88,13 @@ const EXPECTED: Record<string, Expected> = {
     problem: /checkout-to-payments-db \(TCP [0-9.]+:5432\) is blocked: timeout/,
     severity: 'critical',
   },
+  'Ingress backend the controller may not reach': {
+    stage: 'policy',
+    code: 'ingress-backend-blocked',
+    object: { kind: 'Ingress', namespace: 'shop', name: 'status' },
+    problem: /may not reach any pod of Service shop\/status-api/,
+    severity: 'critical',
+  },
 };
 
 function matches(f: Pick<DoctorFinding, 'stage' | 'code' | 'object' | 'problem'>, e: Expected): boolean {

@@ -117,11 +117,15 @@ describe('the faulty sandbox, as /metrics shows it', () => {
     expect(sample(cluster, 'netprobe_ingress_route_up', route('storefront', 'shop.example'))).toBe(1);
   });
 
-  it('NetworkPolicy: the batch namespace egress policy forgets DNS', () => {
+  it('NetworkPolicy: the batch egress policy forgets DNS; status-api does not admit the ingress controller', () => {
     expect(
       sample(cluster, 'netprobe_policy_dns_egress_blocked_pods', { namespace: 'batch' }),
     ).toBeGreaterThan(0);
     expect(sample(cluster, 'netprobe_policy_dns_egress_blocked_pods', { namespace: 'shop' }) ?? 0).toBe(0);
+    const backend = (ingress: string, service: string): number | undefined =>
+      sample(cluster, 'netprobe_policy_ingress_backend_blocked', { namespace: 'shop', ingress, service });
+    expect(backend('status', 'status-api')).toBe(1);
+    expect(backend('storefront', 'frontend')).toBe(0);
   });
 
   it('DNS: the slow replica is slower on average than its healthy peer, and both still answer', () => {

@@ -153,11 +153,12 @@ describe('status page on the sandbox with planted faults', () => {
   test('cluster page: the batch namespace egress policy that blocks DNS is a failing finding', async () => {
     const failing = await rows(cluster.page, 'findings', 'failing');
     expect(withText(failing, 'dns-egress-blocked').join('\n')).toContain('batch');
+    expect(withText(failing, 'ingress-backend-blocked').join('\n')).toContain('shop/status');
   });
 
   test('cluster page: the summary counts the failing checks and the CSP holds', async () => {
     const summary = await cluster.page.locator('#summary').textContent();
-    expect(summary).toMatch(/5 checks · 3 failing/);
+    expect(summary).toMatch(/6 checks · 3 failing/);
     expect(summary).toMatch(/3 Services with endpoint problems/);
     expectStrictCsp(cluster);
   });

@@ -242,12 +242,6 @@ const EMPTY_ON_SANDBOX: { board: string; title: string; contains: string; why: s
     noSeries: true,
   },
   {
-    board: 'netprobe-paths',
-    title: 'Ingress backends blocked',
-    contains: 'ingress_backend_blocked',
-    why: 'no planted fault: the controller may reach every backend',
-  },
-  {
     board: 'netprobe-ingress',
     title: 'Certificate problems',
     contains: 'cert_verified',
