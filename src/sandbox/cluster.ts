@@ -253,6 +253,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
     const access = roleAccess(opts.rbac);
     const api = await startFakeApi({
+      // TLS, as a real API server: kubectl (client-go) sends credentials over HTTPS only.
+      tls: true,
       bookmarkIntervalMs: 5000,
       tokens: access.tokens,
       ...(access.authorize === undefined ? {} : { authorize: access.authorize }),
