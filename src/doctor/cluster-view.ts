@@ -80,7 +80,11 @@ async function listAll(kc: KubeConfig, resource: DoctorResource, opts: ListOptio
           ? { kind, apiVersion, ...item }
           : item,
       );
-    cont = str(rec(page.metadata).continue) ?? '';
+    const next = str(rec(page.metadata).continue) ?? '';
+    // A server that hands out the same token again would page forever.
+    if (next !== '' && next === cont)
+      throw new Error(`${path}: the API server repeated continue token ${next}`);
+    cont = next;
   } while (cont !== '');
   return items;
 }

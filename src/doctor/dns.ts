@@ -90,6 +90,12 @@ function targetOf(server: PlanDnsServer, dnsNs: string, dnsName: string): Target
   };
 }
 
+function serverCount(samples: readonly ServerSample[], dnsName: string): string {
+  const replicas = samples.filter((s) => s.server.via === 'replica').length;
+  const service = samples.some((s) => s.server.via === 'service');
+  return `${service ? `the ${dnsName} Service and ` : ''}${replicas} replica(s)`;
+}
+
 /** Findings from the samples: failing, flaky and slow servers (pure, for tests). */
 export function judgeDns(
   samples: readonly ServerSample[],
@@ -109,9 +115,25 @@ export function judgeDns(
         stage: 'dns',
         code: 'dns-unreachable-from-here',
         object: { kind: 'Service', namespace: dnsNs, name: dnsName },
-        problem: `no DNS server answered (the ${dnsName} Service and ${samples.length - 1} replica(s)): either DNS is down or this machine cannot reach cluster IPs`,
+        problem: `no DNS server answered (${serverCount(samples, dnsName)}): either DNS is down or this machine cannot reach cluster IPs`,
         why: 'if DNS is down, every pod fails to resolve names; run doctor inside the cluster to tell the two apart',
         next: kubectl(dnsNs, 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'wide'),
+      },
+    ];
+  }
+  // Every server answers, and every answer is NXDOMAIN: the servers work, the name is wrong. The
+  // usual cause is a cluster domain other than the one doctor assumed (node.dns.clusterDomain).
+  const all = samples.flatMap((s) => s.results);
+  if (all.length > 0 && all.every((r) => r.outcome === 'nxdomain')) {
+    return [
+      {
+        severity: 'warning',
+        stage: 'dns',
+        code: 'dns-cluster-domain-mismatch',
+        object: { kind: 'Service', namespace: dnsNs, name: dnsName },
+        problem: `every DNS server answers NXDOMAIN for ${fqdn}: the cluster domain is probably not ${fqdn.split('.svc.')[1] ?? fqdn}`,
+        why: 'doctor could not judge DNS health; set node.dns.clusterDomain in --config to the cluster domain',
+        next: kubectl(dnsNs, 'get', 'configmap', 'coredns', '-o', 'yaml'),
       },
     ];
   }

@@ -134,12 +134,15 @@ async function probeDeclared(path: PlanPath, config: Config): Promise<DoctorFind
     case 'blocked_but_allowed':
       return [
         {
-          severity: 'critical',
+          // Probed from where doctor runs, not from the node agents the policy verdict is for: a
+          // laptop outside the cluster network sees this too. The agents' netprobe_path_reachable
+          // (and NetprobePathBlocked) is the authoritative, critical signal.
+          severity: 'warning',
           stage: 'policy',
           code: 'declared-path-blocked',
           object,
-          problem: `declared path ${path.name} (${target}) is blocked: ${seen}, although policy allows it${decided}`,
-          why: 'a path the operator declared must work is down: something other than NetworkPolicy (firewall, CNI, a hung backend) drops it',
+          problem: `declared path ${path.name} (${target}) is blocked from where doctor runs: ${seen}, although policy allows it for the node agents${decided}`,
+          why: "a path the operator declared must work looks down: if doctor runs inside the cluster network, something other than NetworkPolicy (firewall, CNI, a hung backend) drops it; the node agents' netprobe_path_reachable says for sure",
           next,
         },
       ];

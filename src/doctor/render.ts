@@ -2,8 +2,9 @@ import type { DoctorFinding, DoctorReport, DoctorSeverity } from './types.js';
 
 // C0 controls, DEL, C1 controls (ESC and CSI start terminal escape sequences), and the invisible
 // format characters that reorder or hide text (bidi overrides and isolates, zero-width, BOM).
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 /** Makes text from the cluster safe for a terminal: unsafe characters become visible escapes (\x1b, \u202e). */
 export function sanitize(text: string): string {
@@ -15,7 +16,8 @@ export function sanitize(text: string): string {
   });
 }
 
-const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const JSON_UNSAFE =
+  /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 const HEADINGS: Record<DoctorSeverity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
 
@@ -40,7 +42,14 @@ export function summaryLine(report: DoctorReport): string {
   const { critical, warning, info, skipped } = report.summary;
   const skips =
     skipped.length === 0 ? '' : `; ${skipped.length} check${skipped.length === 1 ? '' : 's'} skipped`;
-  const verdict = critical > 0 ? 'users are affected now' : warning > 0 ? 'no critical problem' : 'healthy';
+  const verdict =
+    critical > 0
+      ? 'users are affected now'
+      : warning > 0
+        ? 'no critical problem'
+        : skipped.length > 0
+          ? 'nothing found in what was checked'
+          : 'healthy';
   return `Summary: ${critical} critical, ${warning} warning, ${info} info${skips}: ${verdict}`;
 }
 

@@ -84,9 +84,10 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
 
   // Keys of the current plan: a probe still in flight when the plan drops its server must not
   // bring back the series (and status row) that applyPlan just removed.
-  let live = new Set<string>();
+  // The address is part of it: a server that kept its name but moved is another target.
+  let live = new Map<string, string>();
   const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
-    if (!live.has(`${srv.via}/${srv.server}/${check.name}`)) return;
+    if (live.get(`${srv.via}/${srv.server}/${check.name}`) !== `${srv.address}:${srv.port}`) return;
     const labels = { node, check: check.name, via: srv.via, server: srv.server };
     m.lookups.inc({ ...labels, result: r.outcome });
     m.lookupDuration.observe(labels, r.durationSeconds);
@@ -129,7 +130,11 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
       }
     }
     for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
-    live = keep;
+    live = new Map(
+      servers.flatMap((srv) =>
+        checks.map((c) => [`${srv.via}/${srv.server}/${c.name}`, `${srv.address}:${srv.port}`] as const),
+      ),
+    );
     series.retain(keep);
     rt.history.retain('dns', keep);
     rt.scheduler.setJobs('dns', jobs);

@@ -77,9 +77,10 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
 
   // Keys of the current plan: a probe still in flight when the plan drops or changes its path must
   // not bring back the series (and status row) that applyPlan just removed.
-  let live = new Set<string>();
+  // The address is part of it: a path that kept its name but moved is another target.
+  let live = new Map<string, string>();
   const record = (key: string, p: NodePath, r: PathResult): void => {
-    if (!live.has(key)) return;
+    if (live.get(key) !== `${p.address}:${p.port}/${p.protocol}`) return;
     const reachable = { node, path: p.name, kind: p.kind, expected: p.expected };
     m.probes.inc({ node, path: p.name, kind: p.kind, result: r.outcome });
     m.duration.observe({ node, kind: p.kind }, r.durationSeconds);
@@ -131,7 +132,9 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
         },
       };
     });
-    live = keep;
+    live = new Map(
+      paths.map((p) => [`${p.name}|${p.expected}|${p.kind}`, `${p.address}:${p.port}/${p.protocol}`]),
+    );
     series.retain(keep);
     rt.history.retain('path', new Set(paths.map((p) => p.name)));
     rt.scheduler.setJobs('path', jobs);

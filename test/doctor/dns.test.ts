@@ -30,6 +30,27 @@ const judge = (samples: ServerSample[]) =>
 const times = (n: number, r: DnsResult): DnsResult[] => Array.from({ length: n }, () => r);
 
 describe('DNS judgement', () => {
+  it('reads NXDOMAIN from every server as a wrong cluster domain, not as failing servers', () => {
+    expect(judge([service(times(3, fail('nxdomain'))), replica('a', times(3, fail('nxdomain')))])).toEqual([
+      'warning dns-cluster-domain-mismatch Service kube-dns',
+    ]);
+  });
+
+  it('still fails one replica that answers NXDOMAIN while the others resolve the name', () => {
+    expect(judge([replica('a', times(3, ok(0.001))), replica('b', times(3, fail('nxdomain')))])).toEqual([
+      'critical dns-server-failing Pod b',
+    ]);
+  });
+
+  it('counts the servers it asked when none answers, with no Service', () => {
+    const [f] = judgeDns(
+      [replica('a', times(2, fail('timeout'))), replica('b', times(2, fail('timeout')))],
+      fqdn,
+      'kube-system/kube-dns',
+    );
+    expect(f?.problem).toContain('(2 replica(s))');
+  });
+
   it('finds nothing when every server answers quickly', () => {
     expect(
       judge([

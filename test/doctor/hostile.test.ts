@@ -116,6 +116,18 @@ describe('doctor with hostile or broken data', () => {
     }
   });
 
+  it('stops paging when the API server repeats a continue token, instead of looping forever', async () => {
+    const server = await startListServer({}, { continueToken: 'same' });
+    try {
+      await expect(
+        runDoctor({ kubeConfig: server.kc, config: defaultConfig(), configGiven: false, dnsLookups: 1 }),
+      ).rejects.toThrow(/repeated continue token same/);
+      expect(server.requests.filter((r) => r.startsWith('GET /api/v1/pods')).length).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('fails when the API cannot be read at all', async () => {
     const all = failAll(401);
     const server = await startListServer(all);

@@ -39,6 +39,10 @@ describe('sanitize', () => {
     ['c1 \x9b31m', 'c1 \\x9b31m'],
     ['bidi \u202egnp.exe', 'bidi \\u202egnp.exe'],
     ['zero\u200bwidth', 'zero\\u200bwidth'],
+    ['line\u2028separator', 'line\\u2028separator'],
+    ['arabic\u061cmark', 'arabic\\u061cmark'],
+    ['word\u2060joiner', 'word\\u2060joiner'],
+    ['anchor\ufff9x', 'anchor\\ufff9x'],
     ['ünïcödé ok', 'ünïcödé ok'],
   ])('%j -> %j', (input, output) => {
     expect(sanitize(input)).toBe(output);
@@ -98,7 +102,7 @@ describe('renderText', () => {
     expect(text).toContain('No problems found.');
     expect(text).toContain('Skipped:\n  - ingress: live route and TLS checks: no --config given');
     expect(summaryLine(report([], [{ stage: 'dns', check: 'DNS', reason: 'x' }]))).toBe(
-      'Summary: 0 critical, 0 warning, 0 info; 1 check skipped: healthy',
+      'Summary: 0 critical, 0 warning, 0 info; 1 check skipped: nothing found in what was checked',
     );
   });
 

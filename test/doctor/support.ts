@@ -23,6 +23,7 @@ export type ListAnswers = Partial<Record<keyof typeof PATHS, unknown[] | number>
  */
 export async function startListServer(
   answers: ListAnswers,
+  opts: { continueToken?: string } = {},
 ): Promise<{ kc: KubeConfig; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
@@ -36,7 +37,11 @@ export async function startListServer(
       res.end(JSON.stringify({ kind: 'Status', message: `injected ${answer}` }));
       return;
     }
-    res.end(JSON.stringify({ kind: 'List', metadata: { resourceVersion: '1' }, items: answer }));
+    const metadata = {
+      resourceVersion: '1',
+      ...(opts.continueToken ? { continue: opts.continueToken } : {}),
+    };
+    res.end(JSON.stringify({ kind: 'List', metadata, items: answer }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();

@@ -29,6 +29,22 @@ describe('loadKubeConfig', () => {
     expect(loadKubeConfig(path).getCurrentCluster()?.server).toBe('http://127.0.0.1:6443');
   });
 
+  test('merges a KUBECONFIG-style list, skipping missing files; the first current context wins', () => {
+    const first = file('first.yaml', kubeconfigYaml({ server: 'http://127.0.0.1:6443', token: 't' }));
+    const second = file(
+      'second.yaml',
+      kubeconfigYaml({ server: 'http://127.0.0.2:6443', token: 'u' }).replaceAll('fake', 'other'),
+    );
+    const kc = loadKubeConfig([join(tmp, 'missing.yaml'), first, second].join(':'));
+    expect(kc.getCurrentCluster()?.server).toBe('http://127.0.0.1:6443');
+    expect(
+      kc
+        .getClusters()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['fake', 'other']);
+  });
+
   test.each([
     ['a missing file', () => join(tmp, 'missing.yaml'), /missing\.yaml: cannot load kubeconfig: ENOENT/],
     [
