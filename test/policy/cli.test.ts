@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPolicyCommand } from '../../src/policy/cli.js';
 
@@ -71,9 +74,49 @@ describe('netprobe policy query', () => {
     expect(results[2]?.egress.allowedBy).toEqual([{ policy: 'shop/web-egress', rule: 0, peer: 0, port: 0 }]);
   });
 
-  it('honours --ip-block-matches-pods and --deny-self-traffic', async () => {
+  it('honours --deny-self-traffic', async () => {
     const self = await run(...flow('shop/db-1', 'shop/db-1', '5432'), '--deny-self-traffic');
     expect(self.stdout).toBe('shop/db-1 -> shop/db-1 5432/TCP: DENIED\n');
+  });
+
+  it('honours --ip-block-matches-pods: an ipBlock covering a pod IP admits that pod only with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-policy-'));
+    try {
+      // db-1 admits 10.244.2.0/24, which holds the ingress controller pod's IP (10.244.2.5).
+      const extra = join(dir, 'ipblock.yaml');
+      writeFileSync(
+        extra,
+        [
+          'apiVersion: networking.k8s.io/v1',
+          'kind: NetworkPolicy',
+          'metadata: { name: db-from-cidr, namespace: shop }',
+          'spec:',
+          '  podSelector: { matchLabels: { app: db } }',
+          '  ingress: [{ from: [{ ipBlock: { cidr: 10.244.2.0/24 } }], ports: [{ port: 5432 }] }]',
+          '',
+        ].join('\n'),
+      );
+      const ask = (...opts: string[]) =>
+        run(
+          'query',
+          '--snapshot',
+          ...cluster,
+          extra,
+          '--from',
+          'ingress-nginx/controller-1',
+          '--to',
+          'shop/db-1',
+          '--port',
+          '5432',
+          ...opts,
+        );
+      expect((await ask()).stdout).toBe('ingress-nginx/controller-1 -> shop/db-1 5432/TCP: DENIED\n');
+      expect((await ask('--ip-block-matches-pods')).stdout).toBe(
+        'ingress-nginx/controller-1 -> shop/db-1 5432/TCP: ALLOWED\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
