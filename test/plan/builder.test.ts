@@ -370,3 +370,20 @@ describe('planContentKey', () => {
     expect(planContentKey({ ...plan, dns: { servers: plan.dns.servers.slice(1) } })).not.toBe(key);
   });
 });
+
+describe('plan size', () => {
+  test('a 5,000-node cluster fits in one ConfigMap (under 1 MiB) with long node names', () => {
+    const inputs = clusterInputs();
+    inputs.pods = Array.from({ length: 5000 }, (_, i) =>
+      agentPod(
+        `netprobe-node-${i.toString(36).padStart(5, '0')}`,
+        `ip-10-${(i >> 8) & 255}-${i & 255}-17.eu-west-1.compute.internal`,
+        `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      ),
+    );
+    const plan = buildPlan(inputs, config);
+    expect(plan.agents.list).toHaveLength(5000);
+    // The ConfigMap stores the plan as JSON under one key; the API server's limit is 1 MiB.
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThan(1024 * 1024);
+  });
+});
