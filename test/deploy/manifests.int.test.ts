@@ -81,6 +81,28 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(tooBig).toEqual([]);
   });
 
+  test('every netprobe container has liveness on /healthz, readiness on /readyz, requests and a memory limit', () => {
+    for (const t of podTemplates(objects)) {
+      for (const c of t.spec.containers) {
+        const where = `${t.name}/${c.name}`;
+        expect([where, c.livenessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.path]).toEqual([
+          where,
+          '/healthz',
+          '/readyz',
+        ]);
+        // The probes must hit the port the server listens on (named in the container's ports).
+        const ports = (c.ports ?? []).map((p) => p.name);
+        expect([where, ports]).toEqual([where, expect.arrayContaining([c.livenessProbe?.httpGet?.port])]);
+        expect([
+          where,
+          c.resources?.requests?.cpu,
+          c.resources?.requests?.memory,
+          c.resources?.limits?.memory,
+        ]).toEqual([where, expect.any(String), expect.any(String), expect.any(String)]);
+      }
+    }
+  });
+
   test('every pod template meets the restricted Pod Security Standard', () => {
     const templates = podTemplates(objects);
     expect(templates.map((t) => t.name).sort()).toEqual([
