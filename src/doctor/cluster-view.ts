@@ -8,7 +8,7 @@ import {
   type PodP,
   type ServiceP,
 } from '../kube/projections.js';
-import { kubeRequest } from '../kube/rest.js';
+import { KubeApiError, kubeRequest } from '../kube/rest.js';
 
 /** The kinds doctor lists, with the collection path and the kind its items get. */
 const RESOURCES = {
@@ -50,6 +50,8 @@ export interface ClusterView {
   failed: Partial<Record<DoctorResource, string>>;
   /** Items too malformed to read (no name, not an object), by resource. */
   unreadable: Record<string, number>;
+  /** Resources listed in one namespace only (cluster-wide LIST forbidden, `--namespace` given). */
+  scoped: DoctorResource[];
 }
 
 /** How doctor lists. */
@@ -64,8 +66,14 @@ export interface ListOptions {
  * Lists every page of one collection with plain LIST requests (no watch: doctor is one-shot).
  * Typed lists omit each item's kind; it is set here so that the policy snapshot can read the items.
  */
-async function listAll(kc: KubeConfig, resource: DoctorResource, opts: ListOptions): Promise<unknown[]> {
-  const { path, kind, apiVersion } = RESOURCES[resource];
+async function listAll(
+  kc: KubeConfig,
+  resource: DoctorResource,
+  opts: ListOptions,
+  namespace?: string,
+): Promise<unknown[]> {
+  const { kind, apiVersion } = RESOURCES[resource];
+  const path = namespace === undefined ? RESOURCES[resource].path : namespacedPath(resource, namespace);
   const items: unknown[] = [];
   let cont = '';
   do {
@@ -104,10 +112,46 @@ function project<T>(
   return out;
 }
 
+const CLUSTER_SCOPED: readonly DoctorResource[] = ['namespaces', 'ingressclasses'];
+
+/** "/api/v1/pods" -> "/api/v1/namespaces/NS/pods" (and likewise for the API groups). */
+function namespacedPath(resource: DoctorResource, namespace: string): string {
+  const path = RESOURCES[resource].path;
+  const cut = path.lastIndexOf('/');
+  return `${path.slice(0, cut)}/namespaces/${encodeURIComponent(namespace)}${path.slice(cut)}`;
+}
+
+/**
+ * Lists one resource cluster-wide; with `namespace`, a forbidden cluster-wide LIST of a namespaced
+ * kind falls back to that namespace (a user whose RBAC covers one namespace can still triage it).
+ */
+async function listResource(
+  kc: KubeConfig,
+  resource: DoctorResource,
+  opts: ListOptions,
+  namespace: string | undefined,
+  scoped: DoctorResource[],
+): Promise<unknown[]> {
+  try {
+    return await listAll(kc, resource, opts);
+  } catch (err) {
+    const forbidden = err instanceof KubeApiError && err.statusCode === 403;
+    if (!forbidden || namespace === undefined || CLUSTER_SCOPED.includes(resource)) throw err;
+    const items = await listAll(kc, resource, opts, namespace);
+    scoped.push(resource);
+    return items;
+  }
+}
+
 /** Lists the kinds doctor reads; a failed LIST is recorded, not thrown (throws only when every LIST failed). */
-export async function readCluster(kc: KubeConfig, opts: ListOptions = {}): Promise<ClusterView> {
+export async function readCluster(
+  kc: KubeConfig,
+  opts: ListOptions = {},
+  namespace?: string,
+): Promise<ClusterView> {
   const names = Object.keys(RESOURCES) as DoctorResource[];
-  const settled = await Promise.allSettled(names.map((r) => listAll(kc, r, opts)));
+  const scoped: DoctorResource[] = [];
+  const settled = await Promise.allSettled(names.map((r) => listResource(kc, r, opts, namespace, scoped)));
   const raw = {} as Record<DoctorResource, unknown[]>;
   const failed: ClusterView['failed'] = {};
   settled.forEach((s, i) => {
@@ -127,6 +171,7 @@ export async function readCluster(kc: KubeConfig, opts: ListOptions = {}): Promi
     slices: project('endpointslices', raw.endpointslices, projectEndpointSlice, unreadable),
     failed,
     unreadable,
+    scoped: scoped.sort(),
   };
 }
 

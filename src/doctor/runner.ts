@@ -106,7 +106,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     }
   }
   opts.onProgress?.({ step: 'list' });
-  const view = await readCluster(opts.kubeConfig, opts.list);
+  const view = await readCluster(opts.kubeConfig, opts.list, opts.namespace);
   const unreadable = { ...view.unreadable };
   const stages: Record<DoctorStage, StageFn> = {
     pods: checkPods,
@@ -134,6 +134,20 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         skipped: [{ stage, check: stage, reason: `failed: ${(err as Error).message}` }],
       });
     }
+  }
+  if (view.scoped.length > 0) {
+    // Said in the report: checks that look across namespaces (DNS egress to kube-system, the
+    // ingress controller's reach) saw only this namespace's objects of these kinds.
+    outcomes.push({
+      findings: [],
+      skipped: [
+        {
+          stage: 'policy',
+          check: 'cluster-wide view',
+          reason: `${view.scoped.join(', ')} listed in namespace ${opts.namespace ?? ''} only (cluster-wide LIST forbidden); checks across namespaces may miss problems`,
+        },
+      ],
+    });
   }
   return assembleReport(outcomes, opts.namespace, unreadable);
 }
