@@ -5,7 +5,7 @@ import { createIngressTrust, type IngressTrust } from '../probers/ingress.js';
 import { missingInput, type ClusterView } from './cluster-view.js';
 import { probeRoutesLive } from './ingress-live.js';
 import { issueFinding, routeLookups, staticRouteFindings } from './ingress-static.js';
-import { emptyOutcome, type StageOutcome } from './types.js';
+import { emptyOutcome, type DoctorFinding, type StageOutcome } from './types.js';
 
 /** What the Ingress stage needs besides the cluster. */
 export interface IngressStageOptions {
@@ -26,23 +26,28 @@ export function readTrust(caFile: string | undefined): IngressTrust {
 /** Stage 3: static checks of every Ingress route, then (with a config) live probes through the controllers. */
 export async function checkIngresses(view: ClusterView, opts: IngressStageOptions): Promise<StageOutcome> {
   const out = emptyOutcome();
-  const missing = missingInput(view, ['ingresses', 'ingressclasses', 'services', 'endpointslices']);
+  const missing = missingInput(view, ['ingresses', 'services', 'endpointslices']);
   if (missing !== undefined) {
     out.skipped.push({ stage: 'ingress', check: 'Ingress rules and backends', reason: missing });
     return out;
   }
+  // Without IngressClasses every class looks missing: skip that one check, keep the backend checks.
+  const noClasses = missingInput(view, ['ingressclasses']);
+  if (noClasses !== undefined)
+    out.skipped.push({ stage: 'ingress', check: 'Ingress classes', reason: noClasses });
+  const keep = (f: DoctorFinding): boolean => noClasses === undefined || f.code !== 'ingress-class-missing';
   const cfg = opts.config.cluster.ingress;
   const inv = buildIngressRoutes(view.raw.ingresses, view.raw.ingressclasses, {
     wildcardLabel: cfg.wildcardLabel,
     controllers: cfg.controllers,
   });
-  out.findings.push(...inv.issues.map(issueFinding));
+  out.findings.push(...inv.issues.map(issueFinding).filter(keep));
   const lookups = routeLookups(view);
   const withBackendProblem = new Set<IngressRoute>();
   for (const route of inv.routes) {
     const found = staticRouteFindings(route, lookups);
     if (found.some((f) => f.code.startsWith('ingress-backend-'))) withBackendProblem.add(route);
-    out.findings.push(...found);
+    out.findings.push(...found.filter(keep));
   }
   if (inv.routes.length === 0) return out;
   if (!opts.live) {

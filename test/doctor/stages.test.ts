@@ -136,6 +136,45 @@ describe('doctor stages against listed objects', () => {
     ]);
   });
 
+  it('with IngressClasses forbidden, still checks backends and skips only the class check', async () => {
+    const r = await doctor({
+      ...shop,
+      ingressclasses: 403,
+      ingresses: [
+        {
+          metadata: { name: 'store', namespace: 'shop' },
+          spec: {
+            ingressClassName: 'nginx',
+            rules: [
+              {
+                host: 'shop.example',
+                http: {
+                  paths: [
+                    {
+                      path: '/api',
+                      pathType: 'Prefix',
+                      backend: { service: { name: 'nope', port: { number: 80 } } },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(r.findings.filter((x) => x.object.name === 'store').map((x) => x.code)).toEqual([
+      'ingress-backend-service-missing',
+    ]);
+    expect(r.summary.skipped).toContainEqual(
+      expect.objectContaining({
+        stage: 'ingress',
+        check: 'Ingress classes',
+        reason: expect.stringMatching(/403/),
+      }),
+    );
+  });
+
   it('maps policy-engine findings (egress that forgets DNS is critical)', async () => {
     const r = await doctor({
       namespaces: [obj.ns('batch'), obj.ns('kube-system')],
