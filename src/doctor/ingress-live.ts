@@ -168,13 +168,14 @@ function resultFindings(route: IngressRoute, r: IngressProbeResult, opts: LivePr
 }
 
 /** One finding for a controller address that answers nothing at all, instead of one per route. */
-function controllerDown(route: IngressRoute, key: string, r: IngressProbeResult): DoctorFinding {
+function controllerDown(routes: readonly IngressRoute[], key: string, r: IngressProbeResult): DoctorFinding {
+  const classes = [...new Set(routes.map((route) => route.ingressClass ?? '(none)'))].sort();
   return {
     severity: 'critical',
     stage: 'ingress',
     code: 'ingress-controller-unreachable',
-    object: { kind: 'IngressClass', namespace: '', name: route.ingressClass ?? '(none)' },
-    problem: `the controller address ${key} does not answer (${r.result}${r.error === undefined ? '' : `: ${r.error}`})`,
+    object: { kind: 'IngressClass', namespace: '', name: classes.join(',') },
+    problem: `the controller address ${key} does not answer (${r.result}${r.error === undefined ? '' : `: ${r.error}`}); ${routes.length} route(s) use it`,
     why: 'every route served through this address fails now (or the configured address is wrong)',
     next: kubectl('', 'get', 'pods', '-A', '-l', 'app.kubernetes.io/component=controller', '-o', 'wide'),
   };
@@ -208,18 +209,29 @@ export async function probeRoutesLive(
       trust: opts.trust,
     };
     const noRoute = await fingerprintDefaultBackend(base, AbortSignal.timeout(opts.timeoutSeconds * 1000));
-    const results = await mapLimit(group, opts.concurrency ?? 8, async ({ probe }) => {
+    const limit = opts.concurrency ?? 8;
+    const probeOne = async ({ probe }: { probe: RouteProbe }): Promise<IngressProbeResult> => {
       const raw = await probeIngressRoute(
         { ...probe, maxBodyBytes: opts.maxBodyBytes, trust: opts.trust },
         AbortSignal.timeout(opts.timeoutSeconds * 1000),
       );
       return classify(raw, probe.detectNoRoute ? noRoute : undefined);
-    });
+    };
     const down = (r: IngressProbeResult): boolean => r.result === 'connect_error' || r.result === 'timeout';
-    if (noRoute === undefined && results.every(down) && results[0] !== undefined) {
-      findings.push(controllerDown(first.route, key, results[0]));
+    // The fingerprint failed: try one batch first, so a dead address costs one timeout, not one
+    // per batch of its routes.
+    const head = await mapLimit(noRoute === undefined ? group.slice(0, limit) : group, limit, probeOne);
+    if (noRoute === undefined && head[0] !== undefined && head.every(down)) {
+      findings.push(
+        controllerDown(
+          group.map((g) => g.route),
+          key,
+          head[0],
+        ),
+      );
       continue;
     }
+    const results = [...head, ...(await mapLimit(group.slice(head.length), limit, probeOne))];
     group.forEach(({ route, probe }, i) => {
       const r = results[i];
       if (r === undefined) return;

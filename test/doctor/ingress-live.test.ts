@@ -1,4 +1,6 @@
-import { certFindings } from '../../src/doctor/ingress-live.js';
+import net from 'node:net';
+import { certFindings, probeRoutesLive } from '../../src/doctor/ingress-live.js';
+import { createIngressTrust } from '../../src/probers/ingress.js';
 import type { IngressRoute } from '../../src/inventory/ingress-routes.js';
 import type { TlsInfo } from '../../src/probers/ingress.js';
 
@@ -51,5 +53,52 @@ describe('certificate findings', () => {
     expect(f?.problem).toBe('the certificate served for pay.shop.example expires in 5 day(s)');
     expect(f?.next).toBe("kubectl -n shop get ingress pay -o 'jsonpath={.spec.tls}'");
     expect(f?.object).toEqual({ kind: 'Ingress', namespace: 'shop', name: 'pay' });
+  });
+});
+
+describe('a controller address that accepts connections and never answers', () => {
+  let server: net.Server;
+  let connections = 0;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    server = net.createServer((s) => {
+      connections++;
+      sockets.push(s);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('is one finding after the fingerprint and one batch, not a probe of every route', async () => {
+    const port = (server.address() as net.AddressInfo).port;
+    const routes: IngressRoute[] = Array.from({ length: 20 }, (_, i) => ({
+      ...route,
+      tls: false,
+      host: `h${i}.shop.example`,
+      probe: {
+        scheme: 'http',
+        address: { host: '127.0.0.1', port },
+        host: `h${i}.shop.example`,
+        path: '/',
+        detectNoRoute: true,
+      },
+    }));
+    const findings = await probeRoutesLive(routes, {
+      timeoutSeconds: 0.3,
+      maxBodyBytes: 1024,
+      trust: createIngressTrust(),
+      now: NOW,
+      hasStaticBackendProblem: () => false,
+      concurrency: 4,
+    });
+    expect(findings.map((f) => `${f.code} ${f.object.kind} ${f.object.name}`)).toEqual([
+      'ingress-controller-unreachable IngressClass nginx',
+    ]);
+    expect(findings[0]?.problem).toContain('20 route(s) use it');
+    // The fingerprint, then one batch of 4.
+    expect(connections).toBe(5);
   });
 });
