@@ -90,6 +90,29 @@ describe('computePolicyFindings', () => {
     expect(metrics.dnsEgressBlockedPods.find((m) => m.namespace === 'batch')?.value).toBe(0);
   });
 
+  it('finds DNS over TCP blocked when a policy allows only UDP 53 (truncated answers then fail)', () => {
+    const udpOnly = toPolicyInfo({
+      kind: 'NetworkPolicy',
+      metadata: { name: 'worker-dns-udp-only', namespace: 'batch' },
+      spec: {
+        podSelector: { matchLabels: { app: 'worker' } },
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+            ports: [{ protocol: 'UDP', port: 53 }],
+          },
+        ],
+      },
+    });
+    const { findings } = computePolicyFindings({ ...snapshot, policies: [...snapshot.policies, udpOnly] });
+    const worker = findings.filter((f) => f.object.name === 'worker-1');
+    expect(brief(worker)).toEqual(['error dns-egress-blocked Pod batch/worker-1']);
+    expect(worker[0]?.message).toBe(
+      'DNS to kube-system/kube-dns (TCP 53) is denied: egress of batch/worker-1 is isolated by batch/worker-dns-udp-only and no rule allows it',
+    );
+  });
+
   it('says when it cannot find the DNS Service or the ingress controller', () => {
     const { findings, metrics } = computePolicyFindings(snapshot, {
       dnsService: { namespace: 'kube-system', name: 'coredns' },
