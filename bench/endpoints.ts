@@ -2,7 +2,7 @@
 // EndpointSlices of <= 100, served by the fake API in a child process (so this process's RSS is
 // netprobe's alone), watched by the real cluster cache and EndpointInventory. Measures initial sync,
 // RSS and heap after sync, watch event -> series in registry.metrics(), and /metrics render time/size.
-// Run: npx tsx bench/endpoints.ts [--compiled] [--services 10000] [--flips 20] [--no-memo-list]
+// Run: npx tsx bench/endpoints.ts [--compiled [--optimize-for-size]] [--services 10000] [--flips 20] [--no-memo-list]
 // --compiled compiles this file's import graph with tsc and reruns it under plain `node --expose-gc`,
 // as netprobe runs in production (dist/cli.js): tsx's loader alone adds ~100 MiB of RSS.
 // Figures go to docs/performance/endpoints.md by hand. Loopback only, bounded by a hard time limit.
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     services: { type: 'string', default: '10000' },
     flips: { type: 'string', default: '20' },
     compiled: { type: 'boolean', default: false },
+    // As the cluster Deployment runs it (deploy/base/deployment-cluster.yaml).
+    'optimize-for-size': { type: 'boolean', default: false },
     'no-memo-list': { type: 'boolean', default: false },
   },
 });
@@ -79,8 +81,9 @@ function runCompiled(): number {
   spawnSync('npx', tscArgs, { stdio: 'inherit' });
   const out = `${COMPILED_DIR}/bench/endpoints.js`;
   if (!existsSync(out)) throw new Error(`tsc did not write ${out}`);
-  const rest = process.argv.slice(2).filter((a) => a !== '--compiled');
-  return spawnSync(process.execPath, ['--expose-gc', out, ...rest], { stdio: 'inherit' }).status ?? 1;
+  const rest = process.argv.slice(2).filter((a) => a !== '--compiled' && a !== '--optimize-for-size');
+  const v8 = values['optimize-for-size'] ? ['--optimize-for-size'] : [];
+  return spawnSync(process.execPath, ['--expose-gc', ...v8, out, ...rest], { stdio: 'inherit' }).status ?? 1;
 }
 
 async function main(): Promise<void> {

@@ -228,6 +228,22 @@ describe('Dockerfile', () => {
     }
   });
 
+  test("a container command is the image's entrypoint with V8 flags only, so it runs the same CLI", () => {
+    const manifests = ['deployment-cluster.yaml', 'daemonset-node.yaml'].flatMap((f) =>
+      parseYamlDocuments(readFileSync(join(REPO, 'deploy', 'base', f), 'utf8')),
+    );
+    const entry = runtime?.entrypoint ?? [];
+    const commands = podTemplates(manifests).flatMap((t) =>
+      t.spec.containers.filter((c) => c.command !== undefined).map((c) => [t.name, c.command ?? []] as const),
+    );
+    expect(commands.map(([name]) => name)).toEqual(['Deployment/netprobe-cluster']);
+    for (const [name, command] of commands) {
+      const flags = command.filter((a) => a.startsWith('--'));
+      expect([name, command.filter((a) => !a.startsWith('--'))]).toEqual([name, entry]);
+      expect([name, flags]).toEqual([name, ['--optimize-for-size']]);
+    }
+  });
+
   test('base images are pinned, on one Node major version', () => {
     const majors = stages.map((s) => {
       expect(s.image).toMatch(/:[^:]+$/);
