@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import * as models from 'kubernetes-models';
 import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -58,7 +60,15 @@ export function find(objects: readonly Obj[], kind: string, name: string): Obj {
 type ModelClass = new (data: Obj) => { validate(): void };
 type VersionTree = Record<string, Record<string, ModelClass | undefined> | undefined>;
 
+// The prometheus-operator kinds netprobe ships, from the operator's own CRD schemas.
+const OPERATOR_MODELS: Record<string, ModelClass> = {
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor as unknown as ModelClass,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as unknown as ModelClass,
+};
+
 function modelClass(apiVersion: string, kind: string): ModelClass | undefined {
+  const operator = OPERATOR_MODELS[`${apiVersion}/${kind}`];
+  if (operator !== undefined) return operator;
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = apiVersion.slice(slash + 1);
