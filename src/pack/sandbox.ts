@@ -25,6 +25,12 @@ const pathBlocked = (node: string): ExpectedAlert => ({
   labels: { node, path: 'checkout-to-payments-db', kind: 'declared', expected: 'allow' },
 });
 
+const notEnforced = (node: string): ExpectedAlert => ({
+  alert: 'NetprobeNetworkPolicyNotEnforced',
+  severity: 'warning',
+  labels: { node, path: 'agents-to-shop-database', kind: 'declared', expected: 'deny' },
+});
+
 /**
  * Each planted fault (src/sandbox/seed.ts) and the alerts it makes true. Nothing else may be true on
  * the faulty sandbox, and nothing at all on the healthy one (test/pack/sandbox-prometheus.int.test.ts).
@@ -144,5 +150,10 @@ export const SANDBOX_FAULT_ALERTS: readonly FaultAlerts[] = [
         labels: shop({ ingress: 'status', service: 'status-api' }),
       },
     ],
+  },
+  {
+    fault: PLANTED_FAULTS[11],
+    // Every node agent probes the declared path; a refused connection means the packets got through.
+    alerts: [notEnforced('node-a'), notEnforced('node-b')],
   },
 ];

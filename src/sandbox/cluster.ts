@@ -219,8 +219,30 @@ function dnsHandle(d: SandboxDns | undefined): SandboxDns {
   return d;
 }
 
+interface SandboxPath {
+  name: string;
+  service: string;
+  port: number;
+}
+
+/**
+ * The declared paths, expectations left to the policy engine. The first must work and is blocked
+ * (unless healthy); the second must be denied (shop's default-deny) and, as the sandbox has no CNI
+ * to enforce NetworkPolicy, is reachable: the "policy not enforced" finding.
+ */
+function sandboxPaths(healthy: boolean): SandboxPath[] {
+  return [
+    { name: 'checkout-to-payments-db', service: 'payments/payments-db', port: 5432 },
+    ...(healthy ? [] : [{ name: 'agents-to-shop-database', service: 'shop/database', port: 5432 }]),
+  ];
+}
+
 /** The config file an operator would write for this sandbox (see Sandbox.configPath). */
-function operatorConfig(controller: { http: string; https: string }, caFile: string): string {
+function operatorConfig(
+  controller: { http: string; https: string },
+  caFile: string,
+  paths: readonly SandboxPath[],
+): string {
   return [
     '# netprobe config for the sandbox, as an operator would write it (netprobe doctor --config).',
     'cluster:',
@@ -232,8 +254,10 @@ function operatorConfig(controller: { http: string; https: string }, caFile: str
     // The legacy class's traffic goes to the same address, where no controller serves it.
     `      nginx-legacy: { http: "${controller.http}", https: "${controller.https}" }`,
     '  paths:',
-    '    - name: checkout-to-payments-db',
-    '      to: { service: payments/payments-db, port: 5432 }',
+    ...paths.flatMap((p) => [
+      `    - name: ${p.name}`,
+      `      to: { service: ${p.service}, port: ${p.port} }`,
+    ]),
     '  policy:',
     '    ingressControllerNamespace: ingress-nginx',
     '',
@@ -344,14 +368,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           caFile,
           controllers: { nginx: controller, 'nginx-legacy': controller },
         },
-        paths: [
-          {
-            name: 'checkout-to-payments-db',
-            to: { service: 'payments/payments-db', port: 5432 },
-            protocol: 'TCP',
-            expect: 'auto',
-          },
-        ],
+        paths: sandboxPaths(healthy).map((p) => ({
+          name: p.name,
+          to: { service: p.service, port: p.port },
+          protocol: 'TCP' as const,
+          expect: 'auto' as const,
+        })),
         policy: { ...base.cluster.policy, ingressControllerNamespace: 'ingress-nginx' },
       },
       // The sandbox has no CNI, so nothing enforces NetworkPolicy: the sentinel would always answer.
@@ -391,7 +413,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       nodes.push(handle);
     }
     const configPath = join(dir, 'netprobe.yaml');
-    writeFileSync(configPath, operatorConfig(controller, caFile));
+    writeFileSync(configPath, operatorConfig(controller, caFile, sandboxPaths(healthy)));
     const url = (h: RoleHandle): string =>
       `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
     return {

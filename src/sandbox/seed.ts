@@ -41,6 +41,7 @@ export const PLANTED_FAULTS = [
   'slow CoreDNS replica: kube-system/coredns-b answers after 150 ms',
   'declared path blocked: checkout-to-payments-db (payments/payments-db:5432) times out',
   'Ingress backend the controller may not reach: Service shop/status-api (Ingress shop/status) admits only the frontend pods, not ingress-nginx',
+  'NetworkPolicy not enforced: declared path agents-to-shop-database (shop/database:5432) is denied by policy but reachable (the sandbox has no CNI)',
 ] as const;
 
 const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({

@@ -95,6 +95,13 @@ const EXPECTED: Record<string, Expected> = {
     problem: /may not reach any pod of Service shop\/status-api/,
     severity: 'critical',
   },
+  'NetworkPolicy not enforced': {
+    stage: 'policy',
+    code: 'declared-path-open',
+    object: { kind: 'Service', namespace: 'shop', name: 'database' },
+    problem: /agents-to-shop-database \(TCP [0-9.]+:5432\) is reachable .*although policy denies it/,
+    severity: 'warning',
+  },
 };
 
 function matches(f: Pick<DoctorFinding, 'stage' | 'code' | 'object' | 'problem'>, e: Expected): boolean {

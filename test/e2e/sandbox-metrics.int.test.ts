@@ -147,7 +147,7 @@ describe('the faulty sandbox, as /metrics shows it', () => {
       expect(sum(node, 'netprobe_dns_lookups_total', { server, result: 'timeout' })).toBe(0);
   });
 
-  it('Paths: the declared path expected to be allowed is blocked (expected="allow", value 0)', () => {
+  it('Paths: a path expected allowed is blocked (value 0), one expected denied is reachable (value 1)', () => {
     const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared', expected: 'allow' };
     expect(sample(node, 'netprobe_path_reachable', labels)).toBe(0);
     expect(
@@ -156,6 +156,13 @@ describe('the faulty sandbox, as /metrics shows it', () => {
     expect(
       sample(node, 'netprobe_path_reachable', { ...labels, path: 'neighbour-node-b', kind: 'neighbour' }),
     ).toBe(1);
+    // Denied by shop's default-deny, yet the connection is refused by the host, not dropped: the
+    // packets got through, as they do without a CNI that enforces NetworkPolicy.
+    const denied = { node: 'node-a', path: 'agents-to-shop-database', kind: 'declared', expected: 'deny' };
+    expect(sample(node, 'netprobe_path_reachable', denied)).toBe(1);
+    expect(
+      sum(node, 'netprobe_path_probes_total', { path: 'agents-to-shop-database', result: 'refused' }),
+    ).toBeGreaterThan(0);
   });
 
   // Runs last: it breaks a replica the other tests count on.

@@ -166,6 +166,7 @@ describe('status page on the sandbox with planted faults', () => {
   test('node page: checkout-to-payments-db fails and the slow coredns-b replica is marked SLOW', async () => {
     const failing = await rows(node.page, 'checks', 'failing');
     expect(withText(failing, 'checkout-to-payments-db')[0]).toContain('timeout (expected allow)');
+    expect(withText(failing, 'agents-to-shop-database')[0]).toContain('refused (expected deny)');
     const slow = await rows(node.page, 'checks', 'warning');
     expect(slow.length).toBeGreaterThan(0);
     for (const r of slow) expect(r).toMatch(/^SLOWdnsreplica\/coredns-b\//);

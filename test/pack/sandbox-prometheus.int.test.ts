@@ -235,13 +235,6 @@ const EMPTY_ON_SANDBOX: { board: string; title: string; contains: string; why: s
   { board: 'netprobe-agents', title: 'Targets down', contains: 'up{', why: 'every agent is up' },
   { board: 'netprobe-agents', title: 'Watches down', contains: 'watch_up', why: 'every watch is up' },
   {
-    board: 'netprobe-paths',
-    title: 'Unexpected verdicts',
-    contains: 'expected="deny"',
-    why: 'no path is expected to be denied: the sandbox has no CNI, so the policy sentinel is off',
-    noSeries: true,
-  },
-  {
     board: 'netprobe-ingress',
     title: 'Certificate problems',
     contains: 'cert_verified',
