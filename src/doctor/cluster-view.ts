@@ -1,5 +1,4 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { arr, rec, str } from '../kube/json.js';
 import {
   projectEndpointSlice,
   projectPod,
@@ -8,7 +7,7 @@ import {
   type PodP,
   type ServiceP,
 } from '../kube/projections.js';
-import { KubeApiError, kubeRequest } from '../kube/rest.js';
+import { KubeApiError, listPages } from '../kube/rest.js';
 
 /** The kinds doctor lists, with the collection path and the kind its items get. */
 const RESOURCES = {
@@ -75,25 +74,18 @@ async function listAll(
   const { kind, apiVersion } = RESOURCES[resource];
   const path = namespace === undefined ? RESOURCES[resource].path : namespacedPath(resource, namespace);
   const items: unknown[] = [];
-  let cont = '';
-  do {
-    const q = new URLSearchParams({ limit: String(opts.pageSize ?? 500) });
-    if (cont !== '') q.set('continue', cont);
-    const page = rec(
-      await kubeRequest(kc, `${path}?${q.toString()}`, { timeoutMs: opts.timeoutMs ?? 30_000 }),
-    );
-    for (const item of arr(page.items))
+  const listOpts = {
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+  };
+  await listPages(kc, path, listOpts, (page) => {
+    for (const item of page)
       items.push(
         item !== null && typeof item === 'object' && !Array.isArray(item)
           ? { kind, apiVersion, ...item }
           : item,
       );
-    const next = str(rec(page.metadata).continue) ?? '';
-    // A server that hands out the same token again would page forever.
-    if (next !== '' && next === cont)
-      throw new Error(`${path}: the API server repeated continue token ${next}`);
-    cont = next;
-  } while (cont !== '');
+  });
   return items;
 }
 

@@ -1,7 +1,6 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.js';
-import { kubeRequest } from './rest.js';
-import { arr, rec, str } from './json.js';
+import { listPages } from './rest.js';
 import type { Meta } from './projections.js';
 
 /** What to watch and how to project it. */
@@ -159,23 +158,17 @@ export class RestartingInformer<T extends { metadata: Meta }> {
   /** Lists every page, projecting each page as it arrives so whole objects are never all held at once. */
   private async listAll(): Promise<{ items: T[]; metadata: { resourceVersion: string } }> {
     const items: T[] = [];
-    let cont = '';
-    let resourceVersion = '';
-    do {
-      const q = new URLSearchParams({ limit: String(this.opts.pageSize ?? 500) });
-      if (cont) q.set('continue', cont);
-      if (this.spec.labelSelector) q.set('labelSelector', this.spec.labelSelector);
-      if (this.spec.fieldSelector) q.set('fieldSelector', this.spec.fieldSelector);
-      const page = rec(await kubeRequest(this.kc, `${this.spec.path}?${q.toString()}`));
-      for (const raw of arr(page.items)) {
+    const params: Record<string, string> = {};
+    if (this.spec.labelSelector) params.labelSelector = this.spec.labelSelector;
+    if (this.spec.fieldSelector) params.fieldSelector = this.spec.fieldSelector;
+    const pageSize = this.opts.pageSize ?? 500;
+    const resourceVersion = await listPages(this.kc, this.spec.path, { params, pageSize }, (page) => {
+      for (const raw of page) {
         const p = this.spec.project(raw);
         if (p) items.push(p);
         else this.opts.hooks?.onRejected?.(this.spec.resource);
       }
-      const meta = rec(page.metadata);
-      resourceVersion = str(meta.resourceVersion) ?? resourceVersion;
-      cont = str(meta.continue) ?? '';
-    } while (cont);
+    });
     // ListWatch fills its cache right after this promise resolves.
     setImmediate(() => this.markSynced());
     return { items, metadata: { resourceVersion } };

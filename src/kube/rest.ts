@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { arr, rec, str } from './json.js';
 
 /** An API error with the HTTP status, so callers can tell 404/409/410 apart. */
 export class KubeApiError extends Error {
@@ -86,4 +87,45 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
 function statusMessage(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'message' in body) return String(body.message);
   return 'no message';
+}
+
+/** How to page through one collection. */
+export interface ListPagesOptions {
+  /** Extra query parameters (labelSelector, fieldSelector). */
+  params?: Record<string, string>;
+  /** Items per page (default 500). */
+  pageSize?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Lists every page of a collection with plain LIST requests, handing each page's items to `onItems`
+ * as it arrives (so callers can project them and never hold whole objects all at once). Returns the
+ * list's resourceVersion. A server that repeats a continue token would page forever: that is an error.
+ */
+export async function listPages(
+  kc: KubeConfig,
+  path: string,
+  opts: ListPagesOptions,
+  onItems: (items: unknown[]) => void,
+): Promise<string> {
+  let cont = '';
+  let resourceVersion = '';
+  do {
+    const q = new URLSearchParams({ limit: String(opts.pageSize ?? 500), ...opts.params });
+    if (cont !== '') q.set('continue', cont);
+    const page = rec(
+      await kubeRequest(kc, `${path}?${q.toString()}`, {
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      }),
+    );
+    onItems(arr(page.items));
+    const meta = rec(page.metadata);
+    resourceVersion = str(meta.resourceVersion) ?? resourceVersion;
+    const next = str(meta.continue) ?? '';
+    if (next !== '' && next === cont)
+      throw new Error(`${path}: the API server repeated continue token ${next}`);
+    cont = next;
+  } while (cont !== '');
+  return resourceVersion;
 }
