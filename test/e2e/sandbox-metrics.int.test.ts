@@ -1,13 +1,8 @@
 // The "Done when" of the probing issues, checked on the sandbox's real /metrics: each planted fault
 // shows up in the series a user would look at, and the healthy sandbox shows none of them.
 import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { startTestSandbox } from '../helpers/sandbox.js';
+import { roleMetrics as metrics, startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
-
-async function metrics(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`);
-  return res.text();
-}
 
 /** The value of the one sample with exactly these labels (in any order), or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

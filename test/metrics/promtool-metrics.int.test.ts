@@ -3,7 +3,7 @@
 // lookups, blocked paths, expiring certificates, policy findings.
 import { spawn } from 'node:child_process';
 import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { startTestSandbox } from '../helpers/sandbox.js';
+import { roleMetrics, startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Runs `promtool check metrics` with the exposition on stdin. */
@@ -17,12 +17,6 @@ function promtoolCheck(exposition: string): Promise<{ code: number | null; outpu
     child.once('close', (code) => resolve({ code, output }));
     child.stdin.end(exposition);
   });
-}
-
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`);
-  if (res.status !== 200) throw new Error(`${url}/metrics answered ${res.status}`);
-  return res.text();
 }
 
 /** Sum of the samples of a metric (any labels). */
@@ -45,7 +39,7 @@ describe('promtool check metrics on the real /metrics of both roles', () => {
     await waitFor(
       'DNS, path and ingress probes in both roles',
       async () => {
-        texts = await Promise.all(urls.map(scrape));
+        texts = await Promise.all(urls.map(roleMetrics));
         const [cluster = '', ...nodes] = texts;
         return (
           total(cluster, 'netprobe_ingress_probes_total') > 0 &&
