@@ -114,11 +114,11 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
     }));
     const servers = dnsServerTargets(resolv, plan, extra);
     const jobs: Job[] = [];
-    const keep = new Set<string>();
+    const next = new Map<string, string>();
     for (const srv of servers) {
       for (const check of checks) {
         const key = `${srv.via}/${srv.server}/${check.name}`;
-        keep.add(key);
+        next.set(key, `${srv.address}:${srv.port}`);
         const labels = { node, check: check.name, via: srv.via, server: srv.server };
         // Every result value exists from the start, so rate() and ratios work before the first failure.
         for (const result of RESULTS) {
@@ -129,12 +129,9 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
         jobs.push(dnsJob(srv, check, resolv, { interval: cfg.interval, timeout: cfg.timeout }, record));
       }
     }
+    live = next;
+    const keep = new Set(next.keys());
     for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
-    live = new Map(
-      servers.flatMap((srv) =>
-        checks.map((c) => [`${srv.via}/${srv.server}/${c.name}`, `${srv.address}:${srv.port}`] as const),
-      ),
-    );
     series.retain(keep);
     rt.history.retain('dns', keep);
     rt.scheduler.setJobs('dns', jobs);

@@ -104,11 +104,11 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
 
   const applyPlan = (plan: Plan): void => {
     const paths = nodePaths(plan, node);
-    const keep = new Set<string>();
+    const next = new Map<string, string>();
     const jobs: Job[] = paths.map((p) => {
       // The target key includes the expectation, so a changed expectation drops the old series.
       const key = `${p.name}|${p.expected}|${p.kind}`;
-      keep.add(key);
+      next.set(key, `${p.address}:${p.port}/${p.protocol}`);
       for (const result of OUTCOMES) {
         m.probes.inc({ node, path: p.name, kind: p.kind, result }, 0);
         series.track(key, m.probes, { node, path: p.name, kind: p.kind, result });
@@ -132,10 +132,8 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
         },
       };
     });
-    live = new Map(
-      paths.map((p) => [`${p.name}|${p.expected}|${p.kind}`, `${p.address}:${p.port}/${p.protocol}`]),
-    );
-    series.retain(keep);
+    live = next;
+    series.retain(new Set(next.keys()));
     rt.history.retain('path', new Set(paths.map((p) => p.name)));
     rt.scheduler.setJobs('path', jobs);
   };
