@@ -123,7 +123,7 @@ describe('the faulty sandbox, as /metrics shows it', () => {
     expect(backend('storefront', 'frontend')).toBe(0);
   });
 
-  it('DNS: the slow replica is slower on average than its healthy peer, and both still answer', () => {
+  it('DNS: no answer of the slow replica beats its 150 ms delay, and both replicas still answer', () => {
     const mean = (server: string): number =>
       sum(node, 'netprobe_dns_lookup_duration_seconds_sum', {
         server,
@@ -135,9 +135,21 @@ describe('the faulty sandbox, as /metrics shows it', () => {
         check: 'cluster-fqdn',
         via: 'replica',
       });
-    // The sandbox delays coredns-b by 150 ms; loopback answers take well under 10 ms.
+    // The sandbox delays every coredns-b answer by 150 ms: a lower bound, whatever the machine's load,
+    // so no lookup of it lands in a bucket below 150 ms (how much slower it is goes to bench/).
     expect(mean('coredns-b')).toBeGreaterThan(0.1);
-    expect(mean('coredns-b')).toBeGreaterThan(mean('coredns-a') * 5);
+    const fasterThanDelay = node
+      .split('\n')
+      .filter(
+        (l) =>
+          l.startsWith('netprobe_dns_lookup_duration_seconds_bucket{') &&
+          l.includes('server="coredns-b"') &&
+          l.includes('via="replica"'),
+      )
+      .filter((l) => Number(/le="([^"]+)"/.exec(l)?.[1]) < 0.15)
+      .map((l) => Number(l.split(' ').pop()));
+    expect(fasterThanDelay.length).toBeGreaterThan(0);
+    expect(Math.max(...fasterThanDelay)).toBe(0);
     for (const server of ['coredns-a', 'coredns-b'])
       expect(sum(node, 'netprobe_dns_lookups_total', { server, result: 'timeout' })).toBe(0);
   });
