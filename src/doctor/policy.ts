@@ -6,7 +6,7 @@ import { computePolicyFindings, type Finding, type FindingCode } from '../policy
 import { convertObject, type PodInfo } from '../policy/model.js';
 import { buildSnapshot, type Snapshot, type SourcedObject } from '../policy/snapshot.js';
 import { compare, probePath } from '../probers/path.js';
-import { expectationsFor } from '../roles/policy-feature.js';
+import { expectationsFor } from '../policy/expectations.js';
 import { kubectl } from './commands.js';
 import { missingInput, type ClusterView } from './cluster-view.js';
 import { emptyOutcome, type DoctorFinding, type DoctorSeverity, type StageOutcome } from './types.js';

@@ -1,6 +1,6 @@
 import { compilePolicies } from '../../src/policy/engine.js';
 import { toPolicyInfo, type NamespaceInfo, type PodInfo } from '../../src/policy/model.js';
-import { expectationsFor } from '../../src/roles/policy-feature.js';
+import { expectationsFor } from '../../src/policy/expectations.js';
 
 // A Service with two ports whose backends admit only the second one: the plan's expectation for a
 // path must follow the Service port the path dials, not the Service's first port.
