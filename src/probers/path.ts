@@ -1,4 +1,5 @@
 import net from 'node:net';
+import os from 'node:os';
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { secondsSince } from './types.js';
@@ -116,6 +117,9 @@ export async function probePath(target: PathTarget, signal: AbortSignal): Promis
 function observe(target: PathTarget, signal: AbortSignal): Promise<Observation> {
   if (!isValid(target)) return Promise.resolve({ outcome: 'error', reason: 'invalid_target' });
   if (signal.aborted) return Promise.resolve({ outcome: 'error', reason: 'aborted' });
+  // Node 24 waits out the whole timeout on a zone that names no interface, which would read as a
+  // blocked path; the kernel's answer on older runtimes was EINVAL, a local failure.
+  if (!zoneExists(target.address)) return Promise.resolve({ outcome: 'error', errno: 'EINVAL' });
   const begin =
     target.protocol === 'UDP'
       ? (attempt: Attempt) => queryDns(target, attempt.settle)
@@ -123,6 +127,19 @@ function observe(target: PathTarget, signal: AbortSignal): Promise<Observation> 
         ? (attempt: Attempt) => fetchPayload(target, attempt)
         : (attempt: Attempt) => connectTcp(target, attempt);
   return withDeadline(target, signal, begin);
+}
+
+/** An IPv6 zone (fe80::1%eth0, fe80::1%2) must name a local interface by name or index. */
+function zoneExists(address: string): boolean {
+  const at = address.indexOf('%');
+  if (at < 0) return true;
+  const zone = address.slice(at + 1);
+  const interfaces = os.networkInterfaces();
+  if (zone in interfaces) return true;
+  return (
+    /^[0-9]+$/.test(zone) &&
+    Object.values(interfaces).some((list) => list?.some((a) => String(a.scopeid) === zone))
+  );
 }
 
 function isValid(target: PathTarget): boolean {
