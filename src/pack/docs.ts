@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { BoardSpec } from './dashboards.js';
 import type { AlertGroup, RuleParams } from './rules.js';
 import { SANDBOX_FAULT_ALERTS } from './sandbox.js';
+import { DEFAULT_INTERVALS, durationSeconds } from './timing.js';
 
 /** One Alertmanager inhibit rule, with why it exists. */
 export interface Inhibition {
@@ -70,18 +71,31 @@ export const INHIBITIONS: readonly Inhibition[] = [
 
 const FOR_NOTE = 'none (last_over_time over 1h)';
 
+/** "≤ 40 s" or "≤ 2m 40s" for a worst-case number of seconds. */
+function upTo(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return `≤ ${m === 0 ? `${s} s` : `${m}m${s === 0 ? '' : ` ${s}s`}`}`;
+}
+
 function alertTable(groups: AlertGroup[], p: RuleParams): string {
   const rows = groups.flatMap((g) =>
-    g.alerts.map(
-      (a) =>
-        `| [${a.alert}](runbooks/${a.alert}.md) | ${a.severity} | ${a.for ?? FOR_NOTE} | ${a.meaning} | ${a.needs.replace(/\|/g, '\\|')} |`,
-    ),
+    g.alerts.map((a) => {
+      const t = a.timing;
+      const firing = t.trueSeconds + durationSeconds(a.for);
+      const cleared = t.clearSeconds + durationSeconds(a.keepFiringFor);
+      const keep = a.keepFiringFor ? ` + keep_firing_for ${a.keepFiringFor}` : '';
+      return `| [${a.alert}](runbooks/${a.alert}.md) | ${a.severity} | ${a.for ?? FOR_NOTE}${keep} | ${upTo(t.trueSeconds)} | ${upTo(firing)} | ${upTo(cleared)} | ${a.meaning} | ${a.needs.replace(/\|/g, '\\|')} |`;
+    }),
   );
+  const bases = [...new Set(groups.flatMap((g) => g.alerts.map((a) => a.timing.basis)))];
   return [
     `Defaults shown; every threshold is a parameter of \`src/pack/rules.ts\` (\`RuleParams\`). Node-agent series are selected with \`job="${p.nodeJob}"\`, cluster-role series with \`job="${p.clusterJob}"\`.`,
     '',
-    '| Alert | Severity | for | Meaning | Fires when |',
-    '|---|---|---|---|---|',
+    `Timing columns are worst cases at the default intervals (DNS probes ${DEFAULT_INTERVALS.dnsProbe} s, path probes ${DEFAULT_INTERVALS.pathProbe} s, route probes ${DEFAULT_INTERVALS.ingressProbe} s, scrapes ${DEFAULT_INTERVALS.scrape} s; \`src/pack/timing.ts\`), derived from the expressions: **true** is fault to expression true, **firing** adds \`for\`, **clears** is fix to inactive (including \`keep_firing_for\`). Add one rule evaluation interval to each (30 s with prometheus-operator's default, 1m with plain Prometheus's). The figures follow from: ${bases.join('; ')}.`,
+    '',
+    '| Alert | Severity | for | True | Firing | Clears | Meaning | Fires when |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -121,10 +135,15 @@ The rules live in \`alerts/netprobe-rules.yaml\` (plain Prometheus) and
 \`deploy/prometheus-operator/prometheusrule.yaml\` (PrometheusRule); both are generated from
 \`src/pack/rules.ts\` and tested with \`promtool test rules alerts/tests/*.yaml\`.
 
-Severities: \`critical\` pages now, \`warning\` makes a ticket, \`info\` is context only. \`for\` is 5m for
-user-visible hard failures, 10m for ratios and latency, 15m for drift and agent health; certificate
-expiry has no \`for\` and reads the last value over an hour instead, so a missed probe neither resolves
-nor delays it. Aggregations keep \`cluster\` (\`by (cluster, ...)\` or \`without (...)\`) so routing labels survive.
+Severities: \`critical\` pages now, \`warning\` makes a ticket, \`info\` is context only. Expressions
+read the last result (gauges such as \`netprobe_dns_consecutive_failures\`, \`netprobe_path_reachable\`,
+\`netprobe_ingress_route_up\`), so they turn true within a probe and a scrape of the fault, and \`for\` carries
+the persistence: 1m for DNS down (it pages within 2 minutes), 2m for one node or replica failing and for
+latency and error ratios, 5m for other user-visible hard failures, 15m for drift and agent health.
+Latency and error ratios use 1m windows, kept firing 30s through one healthy-looking scrape, so they clear
+within 2 minutes of the fix; their \`for\` is longer than the window, so one slow or failed lookup never
+fires them. Certificate expiry has no \`for\` and reads the last value over an hour instead, so a missed
+probe neither resolves nor delays it. Aggregations keep \`cluster\` (\`by (cluster, ...)\` or \`without (...)\`) so routing labels survive.
 
 ## Alerts
 
@@ -166,8 +185,10 @@ ${sandboxTable()}
 - **Neighbour paths** do not raise \`NetprobePathBlocked\`: one node going down would make every neighbour
   page. \`NetprobeNodeNetworkPartition\` fires when more than half of a node's conclusive neighbour paths are blocked.
 - **Inconclusive probes** export no \`netprobe_path_reachable\` series, so they can never fire a path alert.
-- **NetprobeDNSDown** is per check: the check has no successful lookup from any node through the resolver or the
-  kube-dns Service. Lookups that are not made (no data) are not failures.
+- **NetprobeDNSDown** is per check: the last lookup of the check failed from every node through the resolver
+  and the kube-dns Service (\`min\` of \`netprobe_dns_consecutive_failures\` > 0). Lookups that are not made
+  (no series) are not failures. The DNS "failing now" alerts read that gauge, not a rate window: a
+  \`rate(success[2m]) == 0\` condition turns true only two minutes after the last success.
 
 ## Inhibitions
 

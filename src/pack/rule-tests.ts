@@ -24,6 +24,10 @@ export interface AlertCase {
   /** Series of a healthy cluster, checked at `fireAt`. */
   healthy: SeriesValues;
   edge: { name: string; series: SeriesValues; evalAt: string; expect: ExpectedAlert[] };
+  /** Series that go bad and heal: the alert fires at `firingAt` and is inactive again at `clearAt`. */
+  heal?: { series: SeriesValues; firingAt: string; clearAt: string };
+  /** Sample interval of the input series (default: the evaluation interval); rates over 1m need 30s. */
+  seriesInterval?: string;
 }
 
 /** The test cases of one promtool test file. */
@@ -80,9 +84,14 @@ function expAlerts(defs: AlertDef[], alert: string, expected: ExpectedAlert[]): 
   });
 }
 
-function group(name: string, input: SeriesValues, tests: unknown[]): unknown {
-  const input_series = Object.entries(input).map(([s, values]) => ({ series: s, values }));
-  return { name, interval: `${INTERVAL_MINUTES}m`, input_series, alert_rule_test: tests };
+/**
+ * A counter's values, one per sample, from how much it grows at each sample: `step(k)` is the
+ * increase from sample k-1 to k (sample 0 is 0).
+ */
+export function counterValues(step: (k: number) => number, samples = 40): string {
+  const out = [0];
+  for (let k = 1; k < samples; k++) out.push((out[k - 1] ?? 0) + step(k));
+  return out.join(' ');
 }
 
 /** The promtool test groups of one alert: firing (and silent one evaluation before), healthy, edge case. */
@@ -93,6 +102,20 @@ export function caseGroups(c: AlertCase, defs: AlertDef[]): unknown[] {
     alertname: c.alert,
     exp_alerts: expAlerts(defs, c.alert, expected),
   });
+  const group = (name: string, input: SeriesValues, tests: unknown[]): unknown => {
+    const input_series = Object.entries(input).map(([s, values]) => ({ series: s, values }));
+    const interval = c.seriesInterval ?? `${INTERVAL_MINUTES}m`;
+    return { name, interval, input_series, alert_rule_test: tests };
+  };
+  const heal = c.heal
+    ? [
+        group(
+          `${c.alert}: fires at ${c.heal.firingAt}, cleared by ${c.heal.clearAt} after the fix`,
+          c.heal.series,
+          [test(c.heal.firingAt, c.expect), test(c.heal.clearAt, [])],
+        ),
+      ]
+    : [];
   return [
     group(`${c.alert}: fires at ${c.fireAt}, not at ${before}`, c.firing, [
       test(before, []),
@@ -100,6 +123,7 @@ export function caseGroups(c: AlertCase, defs: AlertDef[]): unknown[] {
     ]),
     group(`${c.alert}: silent when healthy`, c.healthy, [test(c.fireAt, [])]),
     group(`${c.alert}: ${c.edge.name}`, c.edge.series, [test(c.edge.evalAt, c.edge.expect)]),
+    ...heal,
   ];
 }
 

@@ -3,6 +3,7 @@ import { dnsAlerts } from './alerts/dns.js';
 import { endpointAlerts } from './alerts/endpoints.js';
 import { ingressAlerts } from './alerts/ingress.js';
 import { pathAlerts } from './alerts/paths.js';
+import type { Timing } from './timing.js';
 
 /** Alert severities: critical pages now, warning makes a ticket, info is context only. */
 export type Severity = 'critical' | 'warning' | 'info';
@@ -61,6 +62,10 @@ export interface AlertDef {
   expr: string;
   /** Pending duration; omitted for certificate expiry, which uses last_over_time instead. */
   for?: string;
+  /** How long the alert keeps firing after the expression turns false, so one good sample does not resolve it. */
+  keepFiringFor?: string;
+  /** Time to detect and to clear at the default intervals, for docs/alerts.md. */
+  timing: Timing;
   /** Static one-line summary. */
   summary: string;
   /** Go template naming the broken object with humanized values. */
@@ -84,6 +89,7 @@ export interface PromRule {
   alert: string;
   expr: string;
   for?: string;
+  keep_firing_for?: string;
   labels: { severity: Severity };
   annotations: Record<string, string>;
 }
@@ -146,6 +152,7 @@ export function toPromRule(def: AlertDef, p: RuleParams = DEFAULT_RULE_PARAMS): 
     alert: def.alert,
     expr: def.expr,
     ...(def.for ? { for: def.for } : {}),
+    ...(def.keepFiringFor ? { keep_firing_for: def.keepFiringFor } : {}),
     labels: { severity: def.severity },
     annotations,
   };

@@ -86,18 +86,26 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
   // bring back the series (and status row) that applyPlan just removed.
   // The address is part of it: a server that kept its name but moved is another target.
   let live = new Map<string, string>();
+  // Failed lookups in a row per target key, for netprobe_dns_consecutive_failures.
+  const streak = new Map<string, number>();
   const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
     if (live.get(`${srv.via}/${srv.server}/${check.name}`) !== `${srv.address}:${srv.port}`) return;
     const labels = { node, check: check.name, via: srv.via, server: srv.server };
     m.lookups.inc({ ...labels, result: r.outcome });
     m.lookupDuration.observe(labels, r.durationSeconds);
+    // A gauge of the current streak lets alerts see "failing now" without a rate window.
+    const key = `${srv.via}/${srv.server}/${check.name}`;
+    const failures = r.outcome === 'success' ? 0 : (streak.get(key) ?? 0) + 1;
+    streak.set(key, failures);
+    m.consecutiveFailures.set(labels, failures);
+    series.track(key, m.consecutiveFailures, labels);
     if (check.mode === 'search') {
       m.searchQueries.set({ node, check: check.name }, r.queries);
       series.track(`check/${check.name}`, m.searchQueries, { node, check: check.name });
     }
     rt.history.record({
       prober: 'dns',
-      target: `${srv.via}/${srv.server}/${check.name}`,
+      target: key,
       ok: r.outcome === 'success',
       outcome: r.outcome,
       durationSeconds: r.durationSeconds,
@@ -129,6 +137,8 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
         jobs.push(dnsJob(srv, check, resolv, { interval: cfg.interval, timeout: cfg.timeout }, record));
       }
     }
+    // A server that left the plan or moved to another address starts a new streak.
+    for (const key of streak.keys()) if (next.get(key) !== live.get(key)) streak.delete(key);
     live = next;
     const keep = new Set(next.keys());
     for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);

@@ -8,7 +8,8 @@ import { boardSpecs, buildDashboard } from '../../src/pack/dashboards.js';
 import { metricNames } from '../../src/pack/promql.js';
 import { renderPack } from '../../src/pack/render.js';
 import { caseFiles } from '../../src/pack/rule-tests.js';
-import { buildRuleGroups, DEFAULT_RULE_PARAMS } from '../../src/pack/rules.js';
+import { alertGroups, buildRuleGroups, DEFAULT_RULE_PARAMS } from '../../src/pack/rules.js';
+import { durationSeconds } from '../../src/pack/timing.js';
 import { NOT_ON_DASHBOARDS } from '../../src/pack/undashboarded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -158,6 +159,43 @@ describe('alert rules', () => {
       [...r.expr.matchAll(/\bby \(([^)]*)\)/g)].filter((m) => !m[1]?.includes('cluster')).map(() => r.alert),
     );
     expect(bad).toEqual([]);
+  });
+
+  it('page on DNS down within 2 minutes at the default intervals, and clear ratio alerts within 2', () => {
+    const defs = alertGroups().flatMap((g) => g.alerts);
+    const firing = (name: string): number[] =>
+      defs.filter((d) => d.alert === name).map((d) => d.timing.trueSeconds + durationSeconds(d.for));
+    const clearing = (name: string): number[] =>
+      defs
+        .filter((d) => d.alert === name)
+        .map((d) => d.timing.clearSeconds + durationSeconds(d.keepFiringFor));
+    expect(Math.max(...firing('NetprobeDNSDown'))).toBeLessThanOrEqual(120);
+    const slowClear = ['NetprobeDNSLatencyHigh', 'NetprobeDNSErrorsHigh', 'NetprobeIngressSlow'].filter(
+      (n) => Math.max(...clearing(n)) > 120,
+    );
+    expect(slowClear).toEqual([]);
+  });
+
+  it('build DNS failure alerts on the failure-streak gauge, not on a rate window', () => {
+    const dns = rules.filter((r) =>
+      ['NetprobeDNSDown', 'NetprobeDNSNodeLookupsFailing', 'NetprobeDNSReplicaFailing'].includes(r.alert),
+    );
+    expect(dns).toHaveLength(3);
+    for (const r of dns) {
+      expect(r.expr).toContain('netprobe_dns_consecutive_failures');
+      expect(r.expr).not.toMatch(/\b(rate|increase)\(/);
+    }
+  });
+
+  it('keep every window of a ratio or quantile shorter than its `for`, so one bad sample cannot fire it', () => {
+    const ratios = rules.filter((r) => /histogram_quantile| \/ /.test(r.expr) && /\brate\(/.test(r.expr));
+    expect(ratios.length).toBeGreaterThanOrEqual(5);
+    const tooLong = ratios.filter((r) =>
+      [...r.expr.matchAll(/\b(?:rate|increase)\([^[]*\[([^\]]*)\]/g)].some(
+        (m) => durationSeconds(m[1]) >= durationSeconds(r.for),
+      ),
+    );
+    expect(tooLong.map((r) => r.alert)).toEqual([]);
   });
 
   it('put `for` on everything but certificate expiry', () => {

@@ -57,6 +57,10 @@ test('a removed CoreDNS endpoint leaves every node plan within 2 s, and its seri
     expect(await planServers(node)).toEqual(expect.arrayContaining(['coredns-a', GONE]));
     // The replica must have been measured, or its series' disappearance would prove nothing.
     await waitFor(`${node} has measured ${GONE}`, async () => (await successes(node, GONE)) > 0);
+    // Its failure streak gauge exists too, so the check below proves that it goes as well.
+    expect(
+      (await replicaSeries(node, GONE)).some((l) => l.startsWith('netprobe_dns_consecutive_failures{')),
+    ).toBe(true);
   }
 
   removeReplicaEndpoint(sandbox, GONE);

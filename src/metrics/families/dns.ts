@@ -19,6 +19,12 @@ export function dnsMetrics(ctx: DefineContext) {
       labelNames: ['node', 'check', 'via', 'server', 'result'] as const,
       role: 'node',
     }),
+    consecutiveFailures: gauge(ctx, {
+      name: 'netprobe_dns_consecutive_failures',
+      help: 'Lookups in a row, up to the last one, that did not succeed (0 after a success); absent before the first lookup.',
+      labelNames: ['node', 'check', 'via', 'server'] as const,
+      role: 'node',
+    }),
     searchQueries: gauge(ctx, {
       name: 'netprobe_dns_search_queries',
       help: 'Wire queries the last search-list lookup of this check needed (1 = no expansion cost).',

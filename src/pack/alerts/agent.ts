@@ -1,4 +1,5 @@
 import type { AlertDef, RuleContext } from '../rules.js';
+import { SCRAPED, stalled, WATCHED } from '../timing.js';
 
 /** Alerts about netprobe itself: scrape targets, probe loops, Kubernetes watches, plan distribution. */
 export function agentAlerts(ctx: RuleContext): AlertDef[] {
@@ -10,6 +11,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeNodeAgentDown',
       severity: 'warning',
+      timing: SCRAPED,
       expr: down(p.nodeJob),
       for: '15m',
       summary: 'A netprobe node agent cannot be scraped.',
@@ -22,6 +24,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeClusterAgentDown',
       severity: 'warning',
+      timing: SCRAPED,
       expr: down(p.clusterJob),
       for: '15m',
       summary: 'The netprobe cluster agent cannot be scraped.',
@@ -34,6 +37,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeProbeLoopStalled',
       severity: 'warning',
+      timing: stalled(p.proberStallSeconds),
       // A prober with no targets never runs; only a loop that has work and does not finish it is stalled.
       expr: `time() - netprobe_prober_last_run_timestamp_seconds${anyJob} > ${p.proberStallSeconds} and netprobe_prober_targets${anyJob} > 0`,
       for: '15m',
@@ -48,6 +52,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeKubeWatchDown',
       severity: 'warning',
+      timing: WATCHED,
       expr: `netprobe_kube_watch_up${anyJob} == 0`,
       for: '15m',
       summary: 'A netprobe Kubernetes watch is down.',
@@ -61,6 +66,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobePlanStale',
       severity: 'warning',
+      timing: WATCHED,
       // Generation, not age: a plan that never changes is not stale; a node behind the published one is.
       expr:
         `${planGen} < on (cluster) group_left () max by (cluster) (netprobe_plan_published_generation${cluster()})` +

@@ -1,4 +1,5 @@
 import type { AlertDef, RuleContext } from '../rules.js';
+import { WATCHED } from '../timing.js';
 
 const SVC = 'cluster, namespace, service';
 
@@ -13,6 +14,7 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeServiceNoReadyEndpoints',
       severity: 'critical',
+      timing: WATCHED,
       // Selector-less Services have no selector_pods series, so they never match here.
       expr: `${ready} == 0 and on (${SVC}) ${selectorPods} > 0`,
       for: '5m',
@@ -27,6 +29,7 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeServiceSelectorMatchesNothing',
       severity: 'warning',
+      timing: WATCHED,
       expr: `${selectorPods} == 0`,
       for: '15m',
       summary: 'A Service selector matches no pod.',
@@ -40,6 +43,7 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeServiceEndpointsDegraded',
       severity: 'warning',
+      timing: WATCHED,
       expr: `${ready} / ${counted} < ${p.endpointsDegradedRatio} and ${ready} > 0`,
       for: '10m',
       summary: 'Fewer than half of the endpoints of a Service are ready.',
@@ -52,6 +56,7 @@ export function endpointAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeServiceTargetPortUnresolved',
       severity: 'warning',
+      timing: WATCHED,
       expr: `max by (${SVC}, port) (netprobe_service_target_port_unresolved${cluster()}) == 1`,
       for: '15m',
       summary: 'A named targetPort of a Service is declared by none of its pods.',

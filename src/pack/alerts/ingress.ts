@@ -1,8 +1,11 @@
 import type { AlertDef, RuleContext, Severity } from '../rules.js';
+import { DEFAULT_INTERVALS as I, probed, WATCHED, windowed } from '../timing.js';
 
 const ROUTE = 'cluster, namespace, ingress, host, path';
 const HOST = 'cluster, namespace, ingress, host';
 const DAY = 86400;
+/** Window of the route latency quantile. */
+const SLOW_WINDOW = '1m';
 
 /** Ingress route and TLS alerts from the cluster role's route probes and static checks. */
 export function ingressAlerts(ctx: RuleContext): AlertDef[] {
@@ -12,11 +15,13 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
   // last_over_time keeps the alert steady through a missed probe or scrape, in place of `for`.
   const notAfter = `min by (${HOST}) (last_over_time(netprobe_tls_cert_expiry_timestamp_seconds${cluster()}[1h]))`;
   const remaining = `(${notAfter} - time())`;
+  const routeTiming = probed(I.ingressProbe, I.ingressTimeout, 'route');
   const routeDash = { uid: 'netprobe-ingress', vars: ['namespace', 'ingress'] } as const;
   const expiring = (severity: Severity, days: number): AlertDef => ({
     alert: 'NetprobeTLSCertificateExpiring',
     severity,
     expr: `${remaining} < ${days * DAY} > 0`,
+    timing: routeTiming,
     summary: 'A TLS certificate served by the ingress controller expires soon.',
     description:
       'The certificate served for {{ $labels.host }} (Ingress {{ $labels.namespace }}/{{ $labels.ingress }}) expires in {{ $value | humanizeDuration }}.',
@@ -28,6 +33,7 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeIngressRouteDown',
       severity: 'critical',
+      timing: routeTiming,
       // A "no route" answer is the controller not knowing the route: NetprobeIngressNoRoute says that.
       expr: `${up} == 0 unless on (${ROUTE}) ${noRouteSeen}`,
       for: '5m',
@@ -42,6 +48,7 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeIngressNoRoute',
       severity: 'warning',
+      timing: routeTiming,
       expr: `${up} == 0 and on (${ROUTE}) ${noRouteSeen}`,
       for: '5m',
       summary: 'The ingress controller has no route for an Ingress rule.',
@@ -56,6 +63,7 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeIngressBackendProblem',
       severity: 'warning',
+      timing: WATCHED,
       expr: `max by (${ROUTE}, problem) (netprobe_ingress_route_problem${cluster('problem=~"backend_.*"')}) == 1`,
       for: '10m',
       summary: 'The backend of an Ingress route is missing or has no ready endpoint.',
@@ -69,20 +77,24 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeIngressSlow',
       severity: 'warning',
-      expr: `histogram_quantile(0.9, sum by (${ROUTE}, le) (rate(netprobe_ingress_route_duration_seconds_bucket${cluster()}[10m]))) > ${p.ingressSlowSeconds}`,
-      for: '10m',
+      timing: windowed(I.ingressProbe, SLOW_WINDOW, 'route'),
+      // With 30 s probes a 1m window holds two probes per route; `for` longer than the window keeps one slow probe from firing.
+      expr: `histogram_quantile(0.9, sum by (${ROUTE}, le) (rate(netprobe_ingress_route_duration_seconds_bucket${cluster()}[${SLOW_WINDOW}]))) > ${p.ingressSlowSeconds}`,
+      for: '2m',
+      keepFiringFor: '30s',
       summary: 'An Ingress route answers slowly.',
       description:
         'p90 duration of probes of {{ $labels.host }}{{ $labels.path }} (Ingress {{ $labels.namespace }}/{{ $labels.ingress }}) is {{ $value | humanizeDuration }}.',
       dashboard: routeDash,
-      meaning: `The 90th percentile of route probe duration over 10 minutes is above ${p.ingressSlowSeconds} s.`,
-      needs: `netprobe_ingress_route_duration_seconds p90 over 10m > ${p.ingressSlowSeconds} s for 10m.`,
+      meaning: `The 90th percentile of route probe duration over the last minute is above ${p.ingressSlowSeconds} s, for 2 minutes.`,
+      needs: `netprobe_ingress_route_duration_seconds p90 over ${SLOW_WINDOW} > ${p.ingressSlowSeconds} s for 2m, kept firing 30s.`,
     },
     expiring('warning', p.tlsExpiryWarningDays),
     expiring('critical', p.tlsExpiryCriticalDays),
     {
       alert: 'NetprobeTLSCertificateExpired',
       severity: 'critical',
+      timing: routeTiming,
       expr: `(time() - ${notAfter}) >= 0`,
       summary: 'The ingress controller serves an expired TLS certificate.',
       description:
@@ -94,6 +106,7 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeTLSHostnameMismatch',
       severity: 'critical',
+      timing: routeTiming,
       expr: `min by (${HOST}) (netprobe_tls_cert_hostname_match${cluster()}) == 0`,
       for: '5m',
       summary: 'The served TLS certificate does not cover the host name.',

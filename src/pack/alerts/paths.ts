@@ -1,4 +1,5 @@
 import type { AlertDef, RuleContext } from '../rules.js';
+import { DEFAULT_INTERVALS as I, probed, WATCHED } from '../timing.js';
 
 /** Labels of the scrape target that change when an agent pod is replaced; dropped so alerts stay steady. */
 const TARGET = 'instance, pod';
@@ -6,12 +7,14 @@ const TARGET = 'instance, pod';
 /** Path and NetworkPolicy alerts: observed verdicts against expected ones, and static policy findings. */
 export function pathAlerts(ctx: RuleContext): AlertDef[] {
   const { p, node, cluster } = ctx;
+  const pathTiming = probed(I.pathProbe, I.pathTimeout, 'path');
   const neighbours = (extra: string): string =>
     `count by (cluster, node) (netprobe_path_reachable${node('kind="neighbour"')}${extra})`;
   return [
     {
       alert: 'NetprobePathBlocked',
       severity: 'critical',
+      timing: pathTiming,
       // Inconclusive probes export no series, so they can never match. Neighbours: NetprobeNodeNetworkPartition.
       expr: `max without (${TARGET}) (netprobe_path_reachable${node('expected="allow",kind!="neighbour"')}) == 0`,
       for: '5m',
@@ -27,6 +30,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeNetworkPolicyNotEnforced',
       severity: 'warning',
+      timing: pathTiming,
       expr: `max without (${TARGET}) (netprobe_path_reachable${node('expected="deny"')}) == 1`,
       for: '15m',
       summary: 'A path that policy denies is reachable.',
@@ -40,6 +44,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeDNSEgressBlockedByPolicy',
       severity: 'warning',
+      timing: WATCHED,
       expr: `max by (cluster, namespace) (netprobe_policy_dns_egress_blocked_pods${cluster()}) > 0`,
       for: '15m',
       summary: 'Egress NetworkPolicies block DNS for some pods.',
@@ -53,6 +58,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeIngressBackendBlockedByPolicy',
       severity: 'warning',
+      timing: WATCHED,
       expr: `max by (cluster, namespace, ingress, service) (netprobe_policy_ingress_backend_blocked${cluster()}) == 1`,
       for: '15m',
       summary: 'NetworkPolicy blocks the ingress controller from an Ingress backend.',
@@ -66,6 +72,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeNodeNetworkPartition',
       severity: 'critical',
+      timing: pathTiming,
       expr: `${neighbours(' == 0')} / ${neighbours('')} > ${p.partitionRatio}`,
       for: '5m',
       summary: 'A node cannot reach most of its neighbours.',

@@ -64,6 +64,19 @@ export function dnsBoard(): BoardSpec {
               { expr: `sum by (node) (${rate(LOOKUPS, `${F},result!="success"`)})`, legend: '{{node}}' },
             ],
           },
+          {
+            kind: 'timeseries',
+            title: 'Failed lookups in a row by server',
+            description:
+              'Longest current failure streak per server, over nodes and checks (0 = the last lookups succeeded): what NetprobeDNSDown, NetprobeDNSNodeLookupsFailing and NetprobeDNSReplicaFailing alert on.',
+            unit: 'none',
+            queries: [
+              {
+                expr: `max by (via, server) (${q('netprobe_dns_consecutive_failures', F)})`,
+                legend: '{{via}} {{server}}',
+              },
+            ],
+          },
         ],
       },
       {

@@ -1,4 +1,4 @@
-import { series, type AlertCase, type SeriesValues } from '../rule-tests.js';
+import { counterValues, series, type AlertCase, type SeriesValues } from '../rule-tests.js';
 
 const TARGET = { job: 'netprobe-cluster', instance: 'c1:9808' };
 const HOST = { namespace: 'shop', ingress: 'web', host: 'shop.example.com' };
@@ -18,15 +18,24 @@ function problem(name: string, values: string): SeriesValues {
   return { [series('netprobe_ingress_route_problem', { ...TARGET, ...ROUTE, problem: name })]: values };
 }
 
-/** Duration buckets with `slow` of every 100 probes in (2.5, 5] and the rest under 0.5 s. */
-function durations(slow: number): SeriesValues {
+/**
+ * Duration buckets at 30 s samples (rates over 1m need two), one probe per sample: while `slow(k)`
+ * it lands in (2.5, 5], otherwise under 0.5 s.
+ */
+function durations(slow: (k: number) => boolean): SeriesValues {
   const out: SeriesValues = {};
   for (const le of ['0.5', '1', '2.5', '5', '10', '+Inf']) {
-    const n = Number(le) <= 2.5 ? 100 - slow : 100;
-    out[series('netprobe_ingress_route_duration_seconds_bucket', { ...TARGET, ...ROUTE, le })] = `0+${n}x30`;
+    const step = (k: number): number => (Number(le) <= 2.5 && slow(k) ? 0 : 1);
+    out[series('netprobe_ingress_route_duration_seconds_bucket', { ...TARGET, ...ROUTE, le })] =
+      counterValues(step);
   }
   return out;
 }
+/** Slow from sample 3 (the 1m window at 2m holds only slow probes) until sample `healAt`. */
+const slowFrom2m =
+  (healAt = Infinity) =>
+  (k: number): boolean =>
+    k >= 3 && k < healAt;
 
 function certExpiry(values: string): SeriesValues {
   return { [series('netprobe_tls_cert_expiry_timestamp_seconds', { ...TARGET, ...HOST })]: values };
@@ -105,16 +114,25 @@ export function ingressCases(): AlertCase[] {
     },
     {
       alert: 'NetprobeIngressSlow',
-      firing: durations(100),
-      fireAt: '11m',
+      seriesInterval: '30s',
+      firing: durations(slowFrom2m()),
+      // Slow from 2m, `for: 2m`.
+      fireAt: '4m',
       expect: [
         {
           labels: routeLabels('warning'),
           description: 'p90 duration of probes of shop.example.com/ (Ingress shop/web) is 4.75s.',
         },
       ],
-      healthy: durations(0),
-      edge: { name: 'a few slow probes among fast ones', series: durations(5), evalAt: '15m', expect: [] },
+      healthy: durations(() => false),
+      edge: {
+        name: 'one slow probe (true for one evaluation) does not fire',
+        series: durations((k) => k === 6),
+        evalAt: '3m',
+        expect: [],
+      },
+      // Fast again from 6m: out of the 1m window at 7m, kept firing through that evaluation, inactive at the next.
+      heal: { series: durations(slowFrom2m(12)), firingAt: '5m', clearAt: '8m' },
     },
     {
       alert: 'NetprobeTLSCertificateExpiring',
