@@ -32,6 +32,8 @@ export interface PodP {
   terminating: boolean;
   ips: string[];
   ports: ContainerPort[];
+  /** spec.hostNetwork: the pod uses the node's network namespace and IPs; NetworkPolicy selects it not. */
+  hostNetwork: boolean;
 }
 
 export interface ServicePortP {
@@ -156,6 +158,7 @@ export function projectPod(obj: unknown): PodP | undefined {
       rec(o.metadata).deletionTimestamp !== undefined && rec(o.metadata).deletionTimestamp !== null,
     ips,
     ports: containerPorts(spec),
+    hostNetwork: spec.hostNetwork === true,
   };
 }
 

@@ -35,6 +35,7 @@ describe('projectPod', () => {
         { name: 'http', port: 8080, protocol: 'TCP' },
         { port: 9090, protocol: 'UDP' },
       ],
+      hostNetwork: false,
     });
   });
 

@@ -58,6 +58,7 @@ function agentPod(name: string, node: string, ip: string, extra: Partial<PodP> =
     terminating: false,
     ips: [ip],
     ports: [],
+    hostNetwork: false,
     ...extra,
   };
 }
