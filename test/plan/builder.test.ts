@@ -59,6 +59,7 @@ function agentPod(name: string, node: string, ip: string, extra: Partial<PodP> =
     ips: [ip],
     ports: [],
     hostNetwork: false,
+    unreadyContainers: [],
     ...extra,
   };
 }
