@@ -55,7 +55,9 @@ export function checkPods(view: ClusterView): StageOutcome {
         podFinding(
           pod,
           'pod-not-ready',
-          'Running but not Ready (failing its readiness probe)',
+          pod.unreadyContainers.length > 0
+            ? `Running but not Ready: ${pod.unreadyContainers.join(', ')} not ready (failing its readiness probe)`
+            : 'Running but not Ready (failing its readiness probe)',
           trafficWhy(services),
         ),
       );

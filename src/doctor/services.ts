@@ -66,7 +66,8 @@ function checkService(svc: ServiceP, slices: EndpointSliceP[], nsPods: readonly 
   const pods = nsPods.filter((p) => isCountedPod(p) && selectorMatches(selector, p.metadata.labels));
   const summary = summarizeService(svc, slices, pods);
   const out: DoctorFinding[] = [];
-  const { ready, not_ready: notReady, terminating } = summary.endpoints;
+  const { ready, not_ready: notReady } = summary.endpoints;
+  const terminating = summary.endpoints.terminating + summary.endpoints.terminating_serving;
   if (pods.length === 0) {
     // Ready endpoints that another controller wrote (a mesh, a hand-made slice) still carry traffic.
     if (ready > 0) return out;

@@ -10,21 +10,38 @@ import type { Metrics } from '../metrics/catalog.js';
 export interface EndpointCounts {
   ready: number;
   not_ready: number;
+  terminating_serving: number;
   terminating: number;
 }
 
 /** The state names, in the order they are exported. */
-export const ENDPOINT_STATES = ['ready', 'not_ready', 'terminating'] as const;
+export const ENDPOINT_STATES = ['ready', 'not_ready', 'terminating_serving', 'terminating'] as const;
 export type EndpointState = (typeof ENDPOINT_STATES)[number];
 
-// Rank used when one endpoint is listed twice (two slices, two address families) with different
-// conditions during a rollout: the more alarming state wins, as it does within one endpoint.
-const RANK: Record<EndpointState, number> = { not_ready: 0, ready: 1, terminating: 2 };
-
-/** The state of one endpoint: terminating wins, then ready, else not_ready. */
+/**
+ * One endpoint's state from its conditions, as discovery.k8s.io/v1 defines them (nil values are
+ * resolved in the projection: ready nil is true, serving nil defers to ready, terminating nil is
+ * false). A terminating endpoint is terminating_serving while serving is true (graceful shutdown,
+ * traffic still arriving), else terminating; otherwise ready decides.
+ */
 export function endpointState(e: EndpointP): EndpointState {
-  if (e.terminating) return 'terminating';
+  if (e.terminating) return e.serving ? 'terminating_serving' : 'terminating';
   return e.ready ? 'ready' : 'not_ready';
+}
+
+// When one endpoint is listed twice with different states (two slices during a rollout, or a
+// dual-stack pod whose IPv4 and IPv6 entries disagree), the more alarming state wins: a pod that
+// should serve and does not (not_ready) over one leaving without serving, over one leaving while
+// still serving, over ready. The per-family counts show the disagreement itself.
+const ALARM: Record<EndpointState, number> = {
+  ready: 0,
+  terminating_serving: 1,
+  terminating: 2,
+  not_ready: 3,
+};
+
+function worse(a: EndpointState | undefined, b: EndpointState): EndpointState {
+  return a === undefined || ALARM[b] > ALARM[a] ? b : a;
 }
 
 // A dual-stack pod appears once in the IPv4 slice and once in the IPv6 slice: the pod is the identity.
@@ -33,21 +50,55 @@ function endpointKey(e: EndpointP): string | undefined {
   return e.addresses.length > 0 ? `ip:${e.addresses.join(',')}` : undefined;
 }
 
-/** Counts the distinct endpoints of a Service's slices by state. */
-export function countEndpoints(slices: Iterable<EndpointSliceP>): EndpointCounts {
-  const seen = new Map<string, EndpointState>();
+const zeroCounts = (): EndpointCounts => ({ ready: 0, not_ready: 0, terminating_serving: 0, terminating: 0 });
+
+/** Endpoint counts of one address family (slice addressType) of a Service. */
+export interface FamilyCounts {
+  family: string;
+  counts: EndpointCounts;
+}
+
+/** Distinct endpoints by state, and per family when the families disagree about an endpoint. */
+export interface EndpointTally {
+  total: EndpointCounts;
+  /** Empty unless some endpoint's state differs between address families. */
+  byFamily: FamilyCounts[];
+}
+
+/** Counts the distinct endpoints of a Service's slices by state, per family where families disagree. */
+export function tallyEndpoints(slices: Iterable<EndpointSliceP>): EndpointTally {
+  const seen = new Map<string, Map<string, EndpointState>>();
   for (const slice of slices) {
     for (const e of slice.endpoints) {
       const key = endpointKey(e);
       if (key === undefined) continue;
-      const state = endpointState(e);
-      const before = seen.get(key);
-      if (before === undefined || RANK[state] > RANK[before]) seen.set(key, state);
+      const families = seen.get(key) ?? new Map<string, EndpointState>();
+      families.set(slice.addressType, worse(families.get(slice.addressType), endpointState(e)));
+      seen.set(key, families);
     }
   }
-  const counts: EndpointCounts = { ready: 0, not_ready: 0, terminating: 0 };
-  for (const state of seen.values()) counts[state]++;
-  return counts;
+  const total = zeroCounts();
+  const perFamily = new Map<string, EndpointCounts>();
+  let disagree = false;
+  for (const families of seen.values()) {
+    const states = [...families.values()];
+    if (new Set(states).size > 1) disagree = true;
+    total[states.reduce<EndpointState | undefined>(worse, undefined) ?? 'not_ready']++;
+    for (const [family, state] of families) {
+      const counts = perFamily.get(family) ?? zeroCounts();
+      counts[state]++;
+      perFamily.set(family, counts);
+    }
+  }
+  const byFamily = disagree
+    ? [...perFamily].sort(([a], [b]) => a.localeCompare(b)).map(([family, counts]) => ({ family, counts }))
+    : [];
+  return { total, byFamily };
+}
+
+/** Counts the distinct endpoints of a Service's slices by state. */
+export function countEndpoints(slices: Iterable<EndpointSliceP>): EndpointCounts {
+  return tallyEndpoints(slices).total;
 }
 
 /** True when every selector pair is among the labels ("An empty label selector matches all objects"; callers keep {} out). */
@@ -79,6 +130,8 @@ export interface ServiceSummary {
   service: string;
   info: InfoLabels;
   endpoints: EndpointCounts;
+  /** Per-family counts, only while a dual-stack Service's families disagree about an endpoint. */
+  families: FamilyCounts[];
   /** null for a Service without a selector (its endpoints are managed by hand). */
   selectorPods: number | null;
   /** One entry per named targetPort: port label and 1 when no matching pod declares that port. */
@@ -118,10 +171,15 @@ export function summarizeService(
       selector: hasSelector ? 'true' : 'false',
       headless: svc.headless ? 'true' : 'false',
     },
-    endpoints: countEndpoints(slices),
+    ...endpointSeries(slices),
     selectorPods: hasSelector ? pods.length : null,
     unresolved,
   };
+}
+
+function endpointSeries(slices: Iterable<EndpointSliceP>): Pick<ServiceSummary, 'endpoints' | 'families'> {
+  const t = tallyEndpoints(slices);
+  return { endpoints: t.total, families: t.byFamily };
 }
 
 /** What was last written for a Service, so that stale series can be removed. Kept per Service; small. */
@@ -129,6 +187,7 @@ export interface RecordedSeries {
   info: InfoLabels;
   selectorPods: boolean;
   ports: string[];
+  families: string[];
 }
 
 type ServiceMetrics = Metrics['service'];
@@ -149,7 +208,12 @@ export function recordService(
   for (const port of prev?.ports ?? [])
     if (!ports.includes(port)) m.targetPortUnresolved.remove({ ...id, port });
   for (const u of s.unresolved) m.targetPortUnresolved.set({ ...id, port: u.port }, u.value);
-  return { info: s.info, selectorPods: s.selectorPods !== null, ports };
+  const families = s.families.map((f) => f.family);
+  for (const family of prev?.families ?? []) if (!families.includes(family)) removeFamily(m, id, family);
+  for (const f of s.families)
+    for (const state of ENDPOINT_STATES)
+      m.endpointsByFamily.set({ ...id, family: f.family, state }, f.counts[state]);
+  return { info: s.info, selectorPods: s.selectorPods !== null, ports, families };
 }
 
 /** Removes every series written for a Service. */
@@ -164,6 +228,11 @@ export function removeService(
   m.info.remove({ ...id, ...prev.info });
   if (prev.selectorPods) m.selectorPods.remove(id);
   for (const port of prev.ports) m.targetPortUnresolved.remove({ ...id, port });
+  for (const family of prev.families) removeFamily(m, id, family);
+}
+
+function removeFamily(m: ServiceMetrics, id: { namespace: string; service: string }, family: string): void {
+  for (const state of ENDPOINT_STATES) m.endpointsByFamily.remove({ ...id, family, state });
 }
 
 function sameInfo(a: InfoLabels, b: InfoLabels): boolean {

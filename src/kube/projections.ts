@@ -32,6 +32,10 @@ export interface PodP {
   terminating: boolean;
   ips: string[];
   ports: ContainerPort[];
+  /** spec.hostNetwork: the pod uses the node's network namespace and IPs; NetworkPolicy selects it not. */
+  hostNetwork: boolean;
+  /** Containers and native sidecars whose status says not ready (what holds Ready back). */
+  unreadyContainers: string[];
 }
 
 export interface ServicePortP {
@@ -120,9 +124,18 @@ export function projectNamespace(obj: unknown): NamespaceP | undefined {
   return m && { metadata: m };
 }
 
+/**
+ * Containers that serve while the pod runs: every container, then the native sidecars
+ * (initContainers with restartPolicy: Always, GA in 1.33). Ordinary init containers have exited
+ * by then. This is the order the endpoints controller resolves a named targetPort in.
+ */
+export function servingContainers<T>(containers: readonly T[], initContainers: readonly T[]): T[] {
+  return [...containers, ...initContainers.filter((c) => rec(c).restartPolicy === 'Always')];
+}
+
 function containerPorts(spec: JsonRecord): ContainerPort[] {
   const out: ContainerPort[] = [];
-  for (const c of [...arr(spec.containers), ...arr(spec.initContainers)]) {
+  for (const c of servingContainers(arr(spec.containers), arr(spec.initContainers))) {
     for (const p of arr(rec(c).ports)) {
       const port = num(rec(p).containerPort);
       if (port === undefined) continue;
@@ -133,15 +146,36 @@ function containerPorts(spec: JsonRecord): ContainerPort[] {
   return out;
 }
 
+/**
+ * Readiness of the containers the kubelet's Ready condition waits for: every container and every
+ * native sidecar (ordinary init containers do not count), by name; undefined when not reported.
+ */
+function containerReadiness(spec: JsonRecord, status: JsonRecord): Array<[string, boolean | undefined]> {
+  const ready = new Map<string, boolean>();
+  for (const s of [...arr(status.containerStatuses), ...arr(status.initContainerStatuses)]) {
+    const name = str(rec(s).name);
+    if (name) ready.set(name, rec(s).ready === true);
+  }
+  return servingContainers(arr(spec.containers), arr(spec.initContainers)).map((c) => {
+    const name = str(rec(c).name) ?? '';
+    return [name, ready.get(name)];
+  });
+}
+
 export function projectPod(obj: unknown): PodP | undefined {
   const m = meta(obj);
   if (!m) return undefined;
   const o = rec(obj);
   const spec = rec(o.spec);
   const status = rec(o.status);
-  const ready = arr(status.conditions).some(
-    (c) => str(rec(c).type) === 'Ready' && str(rec(c).status) === 'True',
-  );
+  const readyCondition = arr(status.conditions).find((c) => str(rec(c).type) === 'Ready');
+  const containers = containerReadiness(spec, status);
+  // The kubelet's Ready condition decides; before it posts one, its own rule is applied to the
+  // container statuses (a Running pod whose containers and sidecars all report ready).
+  const ready =
+    readyCondition === undefined
+      ? str(status.phase) === 'Running' && containers.length > 0 && containers.every(([, r]) => r === true)
+      : str(rec(readyCondition).status) === 'True';
   const ips = arr(status.podIPs)
     .map((p) => str(rec(p).ip))
     .filter((ip): ip is string => !!ip);
@@ -156,6 +190,8 @@ export function projectPod(obj: unknown): PodP | undefined {
       rec(o.metadata).deletionTimestamp !== undefined && rec(o.metadata).deletionTimestamp !== null,
     ips,
     ports: containerPorts(spec),
+    hostNetwork: spec.hostNetwork === true,
+    unreadyContainers: containers.filter(([, r]) => r === false).map(([name]) => name),
   };
 }
 

@@ -327,7 +327,8 @@ export function compilePolicies(
   function peerMatches(peer: CompiledPeer, other: Resolved): boolean {
     if (peer.kind === 'pods') return other.pod >= 0 && peer.members[other.pod] === 1;
     if (other.pod < 0) return other.ip !== undefined && inIpBlock(peer, other.ip);
-    if (!opts.ipBlockMatchesPods) return false;
+    // A host-network pod's traffic is the node's: only an ipBlock holding the node IP matches it.
+    if (!opts.ipBlockMatchesPods && pods[other.pod]?.hostNetwork !== true) return false;
     return (index.podIps[other.pod] ?? []).some((ip) => ip !== undefined && inIpBlock(peer, ip));
   }
 

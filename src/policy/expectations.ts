@@ -5,6 +5,13 @@ import type { PolicyEngine, Verdict } from './engine.js';
 import type { PodInfo, Protocol } from './model.js';
 import type { Snapshot } from './snapshot.js';
 
+/**
+ * Kubernetes leaves NetworkPolicy behaviour for hostNetwork pods undefined ("it should be limited
+ * to 2 possibilities"), so a path from one has no expected verdict.
+ */
+const HOST_NETWORK_UNDEFINED =
+  'the node agent runs in the host network, where NetworkPolicy behaviour is undefined';
+
 function describe(v: Verdict): string {
   const by = [...v.egress.allowedBy, ...v.ingress.allowedBy].map((m) => m.policy);
   if (v.status === 'allowed')
@@ -43,10 +50,12 @@ export function expectationsFor(
 ): ExpectFn {
   return (q: PathQuery): Expectation => {
     if (!source) return { expected: 'unknown', decidedBy: 'no node agent pod found' };
+    if (source.hostNetwork === true) return { expected: 'unknown', decidedBy: HOST_NETWORK_UNDEFINED };
     const from = { namespace: source.namespace, pod: source.name };
     const protocol = q.protocol as Protocol;
     if (q.kind === 'neighbour' || q.kind === 'sentinel') {
-      const peers = agents.filter((a) => a.name !== source.name);
+      // Host-network peers are skipped: which policies see their traffic depends on the CNI.
+      const peers = agents.filter((a) => a.name !== source.name && a.hostNetwork !== true);
       return combine(
         peers.map((p) =>
           engine.evaluate({ from, to: { namespace: p.namespace, pod: p.name }, port: q.port, protocol }),

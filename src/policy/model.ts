@@ -3,6 +3,7 @@
  * `kubectl get -o yaml|json` prints them. The engine never sees client-node types.
  */
 import { z } from 'zod';
+import { servingContainers } from '../kube/projections.js';
 import { parseCidr, parseIp, cidrWithin } from './cidr.js';
 
 /** Transport protocols a NetworkPolicy port may name. */
@@ -264,6 +265,7 @@ const policySchema = z.object({
 const containerList = z
   .array(
     z.object({
+      restartPolicy: z.string().nullish(),
       ports: z
         .array(
           z.object({ name: portName.nullish(), containerPort: portNumber, protocol: protocol.nullish() }),
@@ -451,7 +453,7 @@ function podIps(status: z.output<typeof podSchema>['status'], object: string): s
 export function toPodInfo(raw: unknown): PodInfo {
   const object = describeRawObject(raw);
   const obj = parseWith(podSchema, raw, object);
-  const containers = [...(obj.spec?.containers ?? []), ...(obj.spec?.initContainers ?? [])];
+  const containers = servingContainers(obj.spec?.containers ?? [], obj.spec?.initContainers ?? []);
   const ports = containers.flatMap((c) =>
     (c.ports ?? []).map((p): ContainerPortInfo => ({
       ...(p.name ? { name: p.name } : {}),

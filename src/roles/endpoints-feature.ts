@@ -32,7 +32,9 @@ export async function serviceProblems(m: Metrics['service']): Promise<ServicePro
     const e = entry(s);
     if (s.labels.state === 'ready') e.ready = s.value;
     else if (s.labels.state === 'not_ready') e.notReady = s.value;
-    else if (s.labels.state === 'terminating') e.terminating = s.value;
+    // The page shows one terminating column: leaving endpoints, serving or not.
+    else if (s.labels.state === 'terminating' || s.labels.state === 'terminating_serving')
+      e.terminating += s.value;
   }
   for (const s of selectorPods.values) entry(s).selectorPods = s.value;
   const ports = new Map<string, string[]>();

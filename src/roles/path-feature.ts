@@ -59,6 +59,8 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   const node = rt.config.node.name || 'standalone';
   const m = rt.metrics.path;
   const series = new SeriesTracker();
+  // The expectation gauge has its own tracker: it is replaced on every plan, the others are kept.
+  const expectations = new SeriesTracker();
   const { interval, timeout } = rt.config.node.paths;
   let sentinel: Sentinel | undefined;
   if (rt.config.node.sentinelPort > 0) {
@@ -81,7 +83,7 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   let live = new Map<string, string>();
   const record = (key: string, p: NodePath, r: PathResult): void => {
     if (live.get(key) !== `${p.address}:${p.port}/${p.protocol}`) return;
-    const reachable = { node, path: p.name, kind: p.kind, expected: p.expected };
+    const reachable = { node, path: p.name, kind: p.kind };
     m.probes.inc({ node, path: p.name, kind: p.kind, result: r.outcome });
     m.duration.observe({ node, kind: p.kind }, r.durationSeconds);
     // An inconclusive result (local error) leaves no sample, so it can never fire a mismatch alert.
@@ -105,15 +107,23 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   const applyPlan = (plan: Plan): void => {
     const paths = nodePaths(plan, node);
     const next = new Map<string, string>();
+    const keepExpected = new Set<string>();
     const jobs: Job[] = paths.map((p) => {
-      // The target key includes the expectation, so a changed expectation drops the old series.
-      const key = `${p.name}|${p.expected}|${p.kind}`;
+      // Series are keyed by the path's identity: a policy change that flips the expectation keeps
+      // the counters (and rate() windows); only the expectation gauge moves to its new label.
+      const key = `${p.name}|${p.kind}`;
+      const id = { node, path: p.name, kind: p.kind };
       next.set(key, `${p.address}:${p.port}/${p.protocol}`);
       for (const result of OUTCOMES) {
-        m.probes.inc({ node, path: p.name, kind: p.kind, result }, 0);
-        series.track(key, m.probes, { node, path: p.name, kind: p.kind, result });
+        m.probes.inc({ ...id, result }, 0);
+        series.track(key, m.probes, { ...id, result });
       }
-      series.track(key, m.reachable, { node, path: p.name, kind: p.kind, expected: p.expected });
+      series.track(key, m.reachable, id);
+      const expectKey = `${key}|expected`;
+      expectations.drop(expectKey);
+      m.expected.set({ ...id, expected: p.expected }, 1);
+      expectations.track(expectKey, m.expected, { ...id, expected: p.expected });
+      keepExpected.add(expectKey);
       return {
         key,
         intervalSeconds: interval,
@@ -134,6 +144,7 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     });
     live = next;
     series.retain(new Set(next.keys()));
+    expectations.retain(keepExpected);
     rt.history.retain('path', new Set(paths.map((p) => p.name)));
     rt.scheduler.setJobs('path', jobs);
   };

@@ -31,6 +31,8 @@ export function snapshotFromCache(cache: ClusterCache, onRejected: (kind: string
     })),
     phase: p.phase,
     terminal: p.phase === 'Succeeded' || p.phase === 'Failed',
+    // The engine applies the host-network rule (src/policy/engine.ts) to live and offline input alike.
+    ...(p.hostNetwork ? { hostNetwork: true } : {}),
   }));
   const metaOf = (m: {
     name: string;

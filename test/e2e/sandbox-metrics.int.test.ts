@@ -155,7 +155,8 @@ describe('the faulty sandbox, as /metrics shows it', () => {
   });
 
   it('Paths: a path expected allowed is blocked (value 0), one expected denied is reachable (value 1)', () => {
-    const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared', expected: 'allow' };
+    const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared' };
+    expect(sample(node, 'netprobe_path_expected', { ...labels, expected: 'allow' })).toBe(1);
     expect(sample(node, 'netprobe_path_reachable', labels)).toBe(0);
     expect(
       sum(node, 'netprobe_path_probes_total', { path: 'checkout-to-payments-db', result: 'timeout' }),
@@ -165,7 +166,8 @@ describe('the faulty sandbox, as /metrics shows it', () => {
     ).toBe(1);
     // Denied by shop's default-deny, yet the connection is refused by the host, not dropped: the
     // packets got through, as they do without a CNI that enforces NetworkPolicy.
-    const denied = { node: 'node-a', path: 'agents-to-shop-database', kind: 'declared', expected: 'deny' };
+    const denied = { node: 'node-a', path: 'agents-to-shop-database', kind: 'declared' };
+    expect(sample(node, 'netprobe_path_expected', { ...denied, expected: 'deny' })).toBe(1);
     expect(sample(node, 'netprobe_path_reachable', denied)).toBe(1);
     expect(
       sum(node, 'netprobe_path_probes_total', { path: 'agents-to-shop-database', result: 'refused' }),

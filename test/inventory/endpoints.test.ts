@@ -10,6 +10,7 @@ import { seriesLines, waitFor } from '../helpers/wait.js';
 
 const NAMES = [
   'netprobe_service_endpoints',
+  'netprobe_service_endpoints_by_family',
   'netprobe_service_selector_pods',
   'netprobe_service_info',
   'netprobe_service_target_port_unresolved',
@@ -58,6 +59,7 @@ interface Ep {
   ip: string;
   pod?: string;
   ready?: boolean;
+  serving?: boolean;
   terminating?: boolean;
 }
 
@@ -69,7 +71,11 @@ function slice(ns: string, name: string, svc: string, eps: Ep[], addressType = '
     addressType,
     endpoints: eps.map((e) => ({
       addresses: [e.ip],
-      conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: e.terminating ?? false },
+      conditions: {
+        ready: e.ready ?? true,
+        serving: e.serving ?? e.ready ?? true,
+        terminating: e.terminating ?? false,
+      },
       ...(e.pod === undefined ? {} : { targetRef: { kind: 'Pod', name: e.pod, namespace: ns } }),
     })),
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
@@ -83,6 +89,7 @@ function expected(ns: string, svc: string, e: Partial<Record<string, number | st
     `netprobe_service_endpoints{${id},state="ready"} ${e.ready ?? 0}`,
     `netprobe_service_endpoints{${id},state="not_ready"} ${e.not_ready ?? 0}`,
     `netprobe_service_endpoints{${id},state="terminating"} ${e.terminating ?? 0}`,
+    `netprobe_service_endpoints{${id},state="terminating_serving"} ${e.terminating_serving ?? 0}`,
     `netprobe_service_info{${id},${e.info ?? 'type="ClusterIP",selector="true",headless="false"'}} 1`,
   ];
   if (e.pods !== undefined) out.push(`netprobe_service_selector_pods{${id}} ${e.pods}`);
@@ -245,6 +252,81 @@ describe('EndpointInventory against the fake API', () => {
       'shop',
       'dual',
       expected('shop', 'dual', { ready: 1, not_ready: 1, pods: 2, unresolved: 0 }),
+    );
+  });
+
+  test('dual-stack families that disagree: the more alarming state counts, and each family is counted', async () => {
+    const labels = { app: 'split-stack' };
+    apply(
+      service('shop', 'split-stack', { clusterIP: '10.96.0.21' }),
+      pod('shop', 'ss-a', { labels }),
+      pod('shop', 'ss-b', { labels }),
+      slice('shop', 'ss-v4', 'split-stack', [
+        { ip: '10.3.1.1', pod: 'ss-a' },
+        { ip: '10.3.1.2', pod: 'ss-b' },
+      ]),
+      // The IPv6 entry of ss-a is not ready: the pod counts as not_ready, not as ready.
+      slice(
+        'shop',
+        'ss-v6',
+        'split-stack',
+        [
+          { ip: 'fd00::11', pod: 'ss-a', ready: false },
+          { ip: 'fd00::12', pod: 'ss-b' },
+        ],
+        'IPv6',
+      ),
+    );
+    const id = 'namespace="shop",service="split-stack"';
+    const family = (f: string, counts: Record<string, number>): string[] =>
+      ['not_ready', 'ready', 'terminating', 'terminating_serving'].map(
+        (state) =>
+          `netprobe_service_endpoints_by_family{${id},family="${f}",state="${state}"} ${counts[state] ?? 0}`,
+      );
+    await expectLines(
+      'shop',
+      'split-stack',
+      [
+        ...expected('shop', 'split-stack', { ready: 1, not_ready: 1, pods: 2, unresolved: 0 }),
+        ...family('IPv4', { ready: 2 }),
+        ...family('IPv6', { ready: 1, not_ready: 1 }),
+      ].sort(),
+    );
+    // Once the families agree again the per-family series go.
+    apply(
+      slice(
+        'shop',
+        'ss-v6',
+        'split-stack',
+        [
+          { ip: 'fd00::11', pod: 'ss-a' },
+          { ip: 'fd00::12', pod: 'ss-b' },
+        ],
+        'IPv6',
+      ),
+    );
+    await expectLines(
+      'shop',
+      'split-stack',
+      expected('shop', 'split-stack', { ready: 2, pods: 2, unresolved: 0 }),
+    );
+  });
+
+  test('a terminating endpoint that still serves is terminating_serving', async () => {
+    const labels = { app: 'draining' };
+    apply(
+      service('shop', 'draining', { clusterIP: '10.96.0.22' }),
+      pod('shop', 'dr-a', { labels }),
+      pod('shop', 'dr-b', { labels }),
+      slice('shop', 'draining-v4', 'draining', [
+        { ip: '10.3.2.1', pod: 'dr-a', ready: false, serving: true, terminating: true },
+        { ip: '10.3.2.2', pod: 'dr-b', ready: false, serving: false, terminating: true },
+      ]),
+    );
+    await expectLines(
+      'shop',
+      'draining',
+      expected('shop', 'draining', { terminating_serving: 1, terminating: 1, pods: 2, unresolved: 0 }),
     );
   });
 

@@ -62,6 +62,8 @@ describe('cluster cache against the fake API', () => {
       terminating: false,
       ips: ['10.1.0.1'],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      hostNetwork: false,
+      unreadyContainers: [],
     });
     expect(p).not.toHaveProperty('spec');
     expect(cache.pods.list()).toHaveLength(7);

@@ -58,6 +58,8 @@ function agentPod(name: string, node: string, ip: string, extra: Partial<PodP> =
     terminating: false,
     ips: [ip],
     ports: [],
+    hostNetwork: false,
+    unreadyContainers: [],
     ...extra,
   };
 }

@@ -66,3 +66,33 @@ describe('expectationsFor a path to a Service', () => {
     expect(query(80).expected).toBe('deny');
   });
 });
+
+describe('expectationsFor host-network pods', () => {
+  const hostAgent: PodInfo = { ...agent, name: 'netprobe-node-h', ips: ['192.168.0.7'], hostNetwork: true };
+  const engine = compilePolicies([onlyHttps], namespaces, [web, agent, hostAgent]);
+
+  it('gives no verdict for paths from a host-network agent', () => {
+    const got = expectationsFor(engine, services, hostAgent, [agent, hostAgent])({
+      kind: 'declared',
+      address: '10.96.0.20',
+      port: 443,
+      protocol: 'TCP',
+      service: { namespace: 'app', name: 'web' },
+    });
+    expect(got).toEqual({
+      expected: 'unknown',
+      decidedBy: 'the node agent runs in the host network, where NetworkPolicy behaviour is undefined',
+    });
+  });
+
+  it('leaves host-network neighbours out of the neighbour expectation', () => {
+    const got = expectationsFor(engine, services, agent, [agent, hostAgent])({
+      kind: 'neighbour',
+      address: '',
+      port: 9808,
+      protocol: 'TCP',
+    });
+    // The only other agent is host-network: nothing defined is left to evaluate.
+    expect(got).toEqual({ expected: 'unknown', decidedBy: 'no backend pods to evaluate' });
+  });
+});

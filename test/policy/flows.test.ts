@@ -339,3 +339,69 @@ describe('namespaces the caller did not list', () => {
     );
   });
 });
+
+// "NetworkPolicy behaviour for hostNetwork pods is undefined" (Kubernetes docs); netprobe takes the
+// common case: podSelector and namespaceSelector never match them, and their traffic is the node's,
+// so only an ipBlock holding the node IP matches a host-network peer. One rule for the CLI and live.
+describe('host-network pods', () => {
+  const nodeIp = '192.168.10.5';
+  const hostPods: PodInfo[] = [
+    ...pods,
+    { ...pod('default/node-exporter', { role: 'frontend' }, nodeIp), hostNetwork: true },
+  ];
+  const policy = (name: string, from: unknown[]): unknown => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: 'default' },
+    spec: { podSelector: { matchLabels: { role: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from }] },
+  });
+  const denyEgress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'deny-egress', namespace: 'default' },
+    spec: { podSelector: {}, policyTypes: ['Egress'] },
+  };
+  type HostRow = [name: string, policies: unknown[], from: string, to: string, allowed: boolean];
+  it.each<HostRow>([
+    [
+      'ipBlock on the node IP matches it',
+      [policy('p', [{ ipBlock: { cidr: `${nodeIp}/32` } }])],
+      'default/node-exporter',
+      'default/db',
+      true,
+    ],
+    [
+      'an ipBlock without the node IP does not',
+      [policy('p', [{ ipBlock: { cidr: '10.0.0.0/8' } }])],
+      'default/node-exporter',
+      'default/db',
+      false,
+    ],
+    [
+      'a podSelector matching its labels does not',
+      [policy('p', [{ podSelector: { matchLabels: { role: 'frontend' } } }])],
+      'default/node-exporter',
+      'default/db',
+      false,
+    ],
+    [
+      'the same podSelector matches an ordinary pod',
+      [policy('p', [{ podSelector: { matchLabels: { role: 'frontend' } } }])],
+      'default/frontend',
+      'default/db',
+      true,
+    ],
+    [
+      'a default-deny egress policy does not select it',
+      [denyEgress],
+      'default/node-exporter',
+      '10.9.9.9',
+      true,
+    ],
+    ['the same policy isolates an ordinary pod', [denyEgress], 'default/frontend', '10.9.9.9', false],
+  ])('%s', (_name, policies, from, to, allowed) => {
+    const engine = compilePolicies(policies.map(toPolicyInfo), namespaces, hostPods);
+    const v = engine.evaluate({ from: ref(from), to: ref(to), port: 6379, protocol: 'TCP' });
+    expect(v.status).toBe(allowed ? 'allowed' : 'denied');
+  });
+});

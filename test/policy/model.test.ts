@@ -121,7 +121,11 @@ describe('toPodInfo', () => {
             ],
           },
         ],
-        initContainers: [{ name: 'proxy', ports: [{ name: 'admin', containerPort: 15000 }] }],
+        // A native sidecar serves ports; an ordinary init container has exited before serving.
+        initContainers: [
+          { name: 'migrate', ports: [{ name: 'admin', containerPort: 7000 }] },
+          { name: 'proxy', restartPolicy: 'Always', ports: [{ name: 'admin', containerPort: 15000 }] },
+        ],
       },
       status: { phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }, { ip: 'fd00::5' }] },
     });

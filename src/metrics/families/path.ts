@@ -6,6 +6,12 @@ export function pathMetrics(ctx: DefineContext) {
     reachable: gauge(ctx, {
       name: 'netprobe_path_reachable',
       help: '1 when the path was reachable (open or refused), 0 when blocked (timeout or unreachable); absent while inconclusive.',
+      labelNames: ['node', 'path', 'kind'] as const,
+      role: 'node',
+    }),
+    expected: gauge(ctx, {
+      name: 'netprobe_path_expected',
+      help: 'Always 1: the verdict the policy engine expects for the path (allow, deny, unknown, mixed) in the expected label.',
       labelNames: ['node', 'path', 'kind', 'expected'] as const,
       role: 'node',
     }),

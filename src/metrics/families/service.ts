@@ -5,8 +5,14 @@ export function serviceMetrics(ctx: DefineContext) {
   return {
     endpoints: gauge(ctx, {
       name: 'netprobe_service_endpoints',
-      help: 'Endpoints of a Service by state: ready, not_ready, terminating.',
+      help: 'Distinct endpoints of a Service by state: ready, not_ready, terminating_serving (terminating, still serving), terminating (terminating, not serving).',
       labelNames: ['namespace', 'service', 'state'] as const,
+      role: 'cluster',
+    }),
+    endpointsByFamily: gauge(ctx, {
+      name: 'netprobe_service_endpoints_by_family',
+      help: 'Endpoints of a dual-stack Service by address family and state, exported only while the families disagree about an endpoint.',
+      labelNames: ['namespace', 'service', 'family', 'state'] as const,
       role: 'cluster',
     }),
     selectorPods: gauge(ctx, {

@@ -4,6 +4,20 @@ import { DEFAULT_INTERVALS as I, probed, WATCHED } from '../timing.js';
 /** Labels of the scrape target that change when an agent pod is replaced; dropped so alerts stay steady. */
 const TARGET = 'instance, pod';
 
+/** Path identity shared by netprobe_path_reachable and netprobe_path_expected. */
+const PATH_ID = 'cluster, job, node, path, kind';
+
+/**
+ * Paths whose observed reachability is `observed` while the policy engine expects `expected`; the
+ * expectation is its own gauge so that a flipped expectation never resets the probe counters.
+ */
+function mismatch(node: RuleContext['node'], reach: string, observed: 0 | 1, expected: string): string {
+  return (
+    `(max without (${TARGET}) (netprobe_path_reachable${node(reach)}) == ${observed})` +
+    ` * on (${PATH_ID}) group_left (expected) max without (${TARGET}) (netprobe_path_expected${node(`expected="${expected}"`)})`
+  );
+}
+
 /** Path and NetworkPolicy alerts: observed verdicts against expected ones, and static policy findings. */
 export function pathAlerts(ctx: RuleContext): AlertDef[] {
   const { p, node, cluster } = ctx;
@@ -16,7 +30,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       severity: 'critical',
       timing: pathTiming,
       // Inconclusive probes export no series, so they can never match. Neighbours: NetprobeNodeNetworkPartition.
-      expr: `max without (${TARGET}) (netprobe_path_reachable${node('expected="allow",kind!="neighbour"')}) == 0`,
+      expr: mismatch(node, 'kind!="neighbour"', 0, 'allow'),
       for: '5m',
       summary: 'A path that policy allows is blocked.',
       description:
@@ -25,13 +39,13 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       meaning:
         'Probes of a path the policy engine expects to be allowed time out or get ICMP unreachable: something outside NetworkPolicy (CNI, firewall, routing, security group) drops it.',
       needs:
-        'netprobe_path_reachable{expected="allow",kind!="neighbour"} == 0 for 5m (absent while inconclusive).',
+        'netprobe_path_reachable{kind!="neighbour"} == 0 where netprobe_path_expected{expected="allow"} is 1, for 5m (absent while inconclusive).',
     },
     {
       alert: 'NetprobeNetworkPolicyNotEnforced',
       severity: 'warning',
       timing: pathTiming,
-      expr: `max without (${TARGET}) (netprobe_path_reachable${node('expected="deny"')}) == 1`,
+      expr: mismatch(node, '', 1, 'deny'),
       for: '15m',
       summary: 'A path that policy denies is reachable.',
       description:
@@ -39,7 +53,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       dashboard: { uid: 'netprobe-paths', vars: ['node', 'path'] },
       meaning:
         'NetworkPolicy is not enforced for this path: the CNI ignores policies, or a policy the engine does not know allows it.',
-      needs: 'netprobe_path_reachable{expected="deny"} == 1 for 15m.',
+      needs: 'netprobe_path_reachable == 1 where netprobe_path_expected{expected="deny"} is 1, for 15m.',
     },
     {
       alert: 'NetprobeDNSEgressBlockedByPolicy',

@@ -1,4 +1,5 @@
 import { q, rate, type BoardSpec, type PanelSpec } from '../dashboards.js';
+import { unexpected } from './paths.js';
 
 const stat = (title: string, description: string, expr: string, unit = 'none'): PanelSpec => ({
   kind: 'stat',
@@ -46,7 +47,7 @@ export function overviewBoard(): BoardSpec {
           stat(
             'Paths with unexpected verdicts',
             'Paths blocked although allowed, or reachable although denied.',
-            `count(${q('netprobe_path_reachable', 'expected="allow"')} == 0 or ${q('netprobe_path_reachable', 'expected="deny"')} == 1) or vector(0)`,
+            `count(${unexpected(0, 'allow', '')} or ${unexpected(1, 'deny', '')}) or vector(0)`,
           ),
           stat(
             'Soonest certificate expiry',

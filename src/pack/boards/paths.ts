@@ -4,6 +4,12 @@ const F = 'node=~"$node",path=~"$path"';
 const NS = 'namespace=~"$namespace"';
 const REACH = 'netprobe_path_reachable';
 
+/** Paths observed `observed` while expected `expected`, with the expectation as a label. */
+export function unexpected(observed: 0 | 1, expected: string, filter = F): string {
+  const id = 'node, path, kind';
+  return `(max by (${id}) (${q(REACH, filter)}) == ${observed}) * on (${id}) group_left (expected) max by (${id}, expected) (${q('netprobe_path_expected', `${filter ? `${filter},` : ''}expected="${expected}"`)})`;
+}
+
 /** Paths & NetworkPolicy: observed verdicts against expected ones, and the policy engine's findings. */
 export function pathsBoard(): BoardSpec {
   return {
@@ -27,14 +33,8 @@ export function pathsBoard(): BoardSpec {
             description: 'Paths blocked although allowed (value 0) or reachable although denied (value 1).',
             unit: 'none',
             queries: [
-              {
-                expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="allow"`)}) == 0`,
-                legend: 'blocked',
-              },
-              {
-                expr: `max by (node, path, kind, expected) (${q(REACH, `${F},expected="deny"`)}) == 1`,
-                legend: 'not enforced',
-              },
+              { expr: unexpected(0, 'allow'), legend: 'blocked' },
+              { expr: unexpected(1, 'deny'), legend: 'not enforced' },
             ],
           },
           {

@@ -43,12 +43,25 @@ export function servicesBoard(): BoardSpec {
           {
             kind: 'timeseries',
             title: 'Endpoints by state',
-            description: 'Ready, not ready and terminating endpoints of the selected Services.',
+            description:
+              'Ready, not ready, terminating while still serving, and terminating endpoints of the selected Services.',
             unit: 'none',
             queries: [
               {
                 expr: `sum by (namespace, service, state) (${q(EP, F)})`,
                 legend: '{{namespace}}/{{service}} {{state}}',
+              },
+            ],
+          },
+          {
+            kind: 'table',
+            title: 'Dual-stack families that disagree',
+            description:
+              'Endpoints per address family of Services whose IPv4 and IPv6 entries disagree about a pod (empty when they agree).',
+            unit: 'none',
+            queries: [
+              {
+                expr: `max by (namespace, service, family, state) (${q('netprobe_service_endpoints_by_family', F)}) > 0`,
               },
             ],
           },

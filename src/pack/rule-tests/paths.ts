@@ -3,8 +3,13 @@ import { series, type AlertCase, type SeriesValues } from '../rule-tests.js';
 const NODE = { job: 'netprobe-node', instance: 'n1:9808', node: 'n1' };
 const CLUSTER = { job: 'netprobe-cluster', instance: 'c1:9808' };
 
+/** A path's reachability and, beside it, the expectation gauge (1 for as long as the values run). */
 function path(name: string, kind: string, expected: string, values: string): SeriesValues {
-  return { [series('netprobe_path_reachable', { ...NODE, path: name, kind, expected })]: values };
+  const id = { ...NODE, path: name, kind };
+  return {
+    [series('netprobe_path_reachable', id)]: values,
+    [series('netprobe_path_expected', { ...id, expected })]: '1x30',
+  };
 }
 
 /** n1's neighbour paths: one entry per neighbour, its reachable values. */
@@ -20,6 +25,7 @@ function clusterGauge(name: string, labels: Record<string, string>, values: stri
 }
 
 const apiPath = (values: string): SeriesValues => path('kube-apiserver', 'apiserver', 'allow', values);
+const SENTINEL_ID = { ...NODE, path: 'policy-sentinel', kind: 'sentinel' };
 const sentinel = (expected: string, values: string): SeriesValues =>
   path('policy-sentinel', 'sentinel', expected, values);
 const dnsBlocked = (values: string): SeriesValues =>
@@ -80,9 +86,14 @@ export function pathCases(): AlertCase[] {
         },
       ],
       healthy: sentinel('deny', '0x30'),
+      // A policy change flips the expectation to allow: the reachable series goes on, the alert ends.
       edge: {
-        name: 'a path with no expected verdict',
-        series: sentinel('unknown', '1x30'),
+        name: 'an expectation that flips from deny to allow',
+        series: {
+          ...sentinel('deny', '1x30'),
+          [series('netprobe_path_expected', { ...SENTINEL_ID, expected: 'deny' })]: '1x10 stale',
+          [series('netprobe_path_expected', { ...SENTINEL_ID, expected: 'allow' })]: '_x10 1x20',
+        },
         evalAt: '20m',
         expect: [],
       },
