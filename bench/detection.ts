@@ -5,7 +5,7 @@
 // the healthy sandbox in that time. Loopback only; takes the sandbox lock like the tests.
 // Run (as root, under the integration lock):
 //   flock /tmp/netprobe-int.lock npx tsx bench/detection.ts [--interval 5] [--scrape 5] [--eval 1]
-//     [--faults id,id] [--max-wait 45] [--healthy-minutes N] [--rules alerts/netprobe-rules.yaml]
+//     [--faults id,id] [--max-wait 45] [--settle 45] [--healthy-minutes N] [--rules alerts/netprobe-rules.yaml]
 // Figures go to docs/performance/detection.md by hand.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     eval: { type: 'string', default: '1' },
     faults: { type: 'string', default: RUNTIME_FAULTS.join(',') },
     'max-wait': { type: 'string', default: '45' },
+    settle: { type: 'string', default: '45' },
     'healthy-minutes': { type: 'string', default: '0' },
     rules: { type: 'string', default: SHIPPED_RULE_FILE },
   },
@@ -41,6 +42,8 @@ const INTERVAL_S = Number(values.interval);
 const SCRAPE_S = Number(values.scrape);
 const EVAL_S = Number(values.eval);
 const MAX_WAIT_MS = Number(values['max-wait']) * 1000;
+/** How long to wait for the previous fault's alerts to go before injecting the next. */
+const SETTLE_MS = Number(values.settle) * 1000;
 const HEALTHY_MINUTES = Number(values['healthy-minutes']);
 const RULES = resolve(values.rules ?? SHIPPED_RULE_FILE);
 const POLL_MS = 250;
@@ -226,10 +229,12 @@ async function runFault(prom: PrometheusHandle, sandbox: Sandbox, id: RuntimeFau
   const target = targetSeconds(id);
   // Start from quiet: the previous fault's alerts gone (or give up and note them).
   const quiet = new OtherAlerts([], new Set());
-  await watch(prom, quiet, (s) => s.length === 0, MAX_WAIT_MS);
+  await watch(prom, quiet, (s) => s.length === 0, SETTLE_MS);
   const carriedOver = (await activeAlerts(prom)).map(describe);
   const others = new OtherAlerts(intended, new Set(carriedOver));
-  const allActive = (s: ActiveAlert[]): boolean => intended.every((w) => s.some((a) => matches(a, w)));
+  // An intended alert left over from the previous fault does not count as detecting this one.
+  const fresh = (s: ActiveAlert[]): ActiveAlert[] => s.filter((a) => !carriedOver.includes(describe(a)));
+  const allActive = (s: ActiveAlert[]): boolean => intended.every((w) => fresh(s).some((a) => matches(a, w)));
 
   const injectedAt = Date.now();
   await sandbox.faults.inject(id);
