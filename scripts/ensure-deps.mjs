@@ -1,6 +1,6 @@
 // Lets `npm test` and `npm run demo` work as the first command on a fresh clone:
-// installs the locked npm dependencies when missing or stale, and (for tests, as root) the Debian
-// tools the integration tests run for real.
+// installs the locked npm dependencies when missing or stale, and, as root, the Debian tools the
+// integration tests run for real (--debian) or the demo's Prometheus (--demo).
 import { existsSync, statSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
@@ -35,8 +35,12 @@ const has = (bin) => {
   }
 };
 
-if (process.argv.includes('--debian')) {
-  const missing = [...new Set(Object.entries(DEBIAN_TOOLS).filter(([bin]) => !has(bin)).map(([, pkg]) => pkg))];
+// The demo needs only Prometheus (to show the shipped rules' alerts); the tests need every tool.
+const DEMO_TOOLS = { prometheus: 'prometheus' };
+const wanted = process.argv.includes('--debian') ? DEBIAN_TOOLS : process.argv.includes('--demo') ? DEMO_TOOLS : undefined;
+
+if (wanted !== undefined) {
+  const missing = [...new Set(Object.entries(wanted).filter(([bin]) => !has(bin)).map(([, pkg]) => pkg))];
   if (missing.length > 0) {
     if (process.getuid?.() === 0) {
       console.error(`netprobe: installing Debian packages: ${missing.join(' ')}`);
@@ -44,7 +48,7 @@ if (process.argv.includes('--debian')) {
       execSync('apt-get update -qq', { stdio: 'inherit', env });
       execSync(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`, { stdio: 'inherit', env });
     } else {
-      console.error(`netprobe: missing Debian packages (install them as root): ${missing.join(' ')}; integration tests that need them will fail`);
+      console.error(`netprobe: missing Debian packages (install them as root): ${missing.join(' ')}; ${wanted === DEMO_TOOLS ? 'the demo runs without Prometheus' : 'integration tests that need them will fail'}`);
     }
   }
 }

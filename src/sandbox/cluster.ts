@@ -19,6 +19,12 @@ import { startSandboxDns, type SandboxAnswer, type SandboxDns } from './dns-serv
 import { startFakeApi, type AuthorizeRequest, type FakeApi } from './fake-api/index.js';
 import { startIngressProxy, type IngressProxy, type RouteTable } from './ingress-proxy.js';
 import { createAuthorizer, type RuleUse } from './rbac.js';
+import {
+  createSandboxFaults,
+  DNS_FAULT_SETTINGS,
+  PLANTED_FAULT_IDS,
+  type SandboxFaults,
+} from './runtime-faults.js';
 import { SANDBOX_IPS, sandboxObjects, sandboxPods, type SandboxPod } from './seed.js';
 
 /** How to run the sandbox. */
@@ -29,6 +35,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Probe intervals in seconds (short in tests). */
   interval?: number;
+  /** DNS lookup timeout of the node agents in seconds (default 1; the config default is 2). */
+  dnsTimeout?: number;
   /** Enforce RBAC in the fake API: rendered Roles, ClusterRoles and bindings (e.g. from deploy/). */
   rbac?: { objects: readonly unknown[] };
 }
@@ -70,6 +78,8 @@ export interface Sandbox {
   dnsPort: number;
   /** The CoreDNS replica stand-ins by pod name, to slow or stop one. */
   dnsReplicas: { 'coredns-a': SandboxDns; 'coredns-b': SandboxDns };
+  /** Injects and heals faults at runtime (src/sandbox/runtime-faults.ts). */
+  faults: SandboxFaults;
   /**
    * A netprobe config file for this sandbox as an operator would write it (controller addresses,
    * the CA, the declared path): for `netprobe doctor --config`.
@@ -98,17 +108,25 @@ function recordsFrom(api: FakeApi, apiPort: number) {
   };
 }
 
-async function startBackend(pod: SandboxPod): Promise<http.Server | net.Server> {
-  if (pod.port === 5432) {
-    const server = net.createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(pod.port, pod.ip, r));
-    return server;
-  }
-  const server = http.createServer((req, res) => {
-    res.setHeader('Content-Type', 'text/plain');
-    res.end(`${pod.name} answered ${req.method ?? 'GET'} ${req.url ?? '/'}\n`);
+function listenOn(server: net.Server, pod: SandboxPod): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(pod.port, pod.ip, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
   });
-  await new Promise<void>((r) => server.listen(pod.port, pod.ip, r));
+}
+
+async function startBackend(pod: SandboxPod): Promise<http.Server | net.Server> {
+  const server =
+    pod.port === 5432
+      ? net.createServer((s) => s.end())
+      : http.createServer((req, res) => {
+          res.setHeader('Content-Type', 'text/plain');
+          res.end(`${pod.name} answered ${req.method ?? 'GET'} ${req.url ?? '/'}\n`);
+        });
+  await listenOn(server, pod);
   return server;
 }
 
@@ -131,12 +149,39 @@ async function startBlackhole(address: string, port: number): Promise<{ close: C
     fillers.push(s);
   }
   await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
-    close: () => {
+    // Waits for the process to exit, so that the port is free for the backend again.
+    close: async () => {
       for (const s of fillers) s.destroy();
-      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
+}
+
+/** The declared path's target: the payments database, or a black hole on its address and port. */
+interface PathTarget {
+  block(): Promise<void>;
+  unblock(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startPathTarget(pod: SandboxPod, blocked: boolean): Promise<PathTarget> {
+  let close: Closer = () => undefined;
+  const serve = async (): Promise<void> => {
+    const s = await startBackend(pod);
+    close = () => new Promise<void>((r) => s.close(() => r()));
+  };
+  const drop = async (): Promise<void> => {
+    close = (await startBlackhole(pod.ip, pod.port)).close;
+  };
+  await (blocked ? drop() : serve());
+  const swap = async (next: () => Promise<void>): Promise<void> => {
+    await close();
+    await next();
+  };
+  return { block: () => swap(drop), unblock: () => swap(serve), close: async () => close() };
 }
 
 function ingressRoutes(api: FakeApi): RouteTable {
@@ -227,13 +272,13 @@ interface SandboxPath {
 
 /**
  * The declared paths, expectations left to the policy engine. The first must work and is blocked
- * (unless healthy); the second must be denied (shop's default-deny) and, as the sandbox has no CNI
- * to enforce NetworkPolicy, is reachable: the "policy not enforced" finding.
+ * (unless healthy). The second is allowed when healthy; otherwise shop's default-deny denies it and,
+ * as the sandbox has no CNI to enforce NetworkPolicy, it is reachable: the "policy not enforced" finding.
  */
-function sandboxPaths(healthy: boolean): SandboxPath[] {
+function sandboxPaths(): SandboxPath[] {
   return [
     { name: 'checkout-to-payments-db', service: 'payments/payments-db', port: 5432 },
-    ...(healthy ? [] : [{ name: 'agents-to-shop-database', service: 'shop/database', port: 5432 }]),
+    { name: 'agents-to-shop-database', service: 'shop/database', port: 5432 },
   ];
 }
 
@@ -288,7 +333,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     // Port 53 needs root; elsewhere the sandbox DNS uses 1053 and resolv.conf lists no nameserver.
     const root = process.getuid?.() === 0;
     const dnsPort = root ? 53 : 1053;
-    for (const obj of sandboxObjects({ healthy, apiPort, dnsPort })) api.store.apply(obj);
+    const seed = {
+      healthy: sandboxObjects({ healthy: true, apiPort, dnsPort }),
+      faulty: sandboxObjects({ healthy: false, apiPort, dnsPort }),
+    };
+    for (const obj of healthy ? seed.healthy : seed.faulty) api.store.apply(obj);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await api.writeKubeconfig(kubeconfigPath);
     const roleKubeconfigPaths = {
@@ -305,17 +354,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       dns.push(d);
       closers.push(() => d.close());
     }
-    if (!healthy) dns[2]?.setDelay(150);
+    if (!healthy) dns[2]?.setDelay(DNS_FAULT_SETTINGS.slowReplicaMs);
 
+    let pathTarget: PathTarget | undefined;
     for (const pod of sandboxPods(healthy)) {
-      if (pod.namespace === 'payments' && !healthy) continue;
+      if (pod.ip === SANDBOX_IPS.paymentsDb) {
+        const target = await startPathTarget(pod, !healthy);
+        closers.push(() => target.close());
+        pathTarget = target;
+        continue;
+      }
       const s = await startBackend(pod);
       closers.push(() => new Promise<void>((r) => s.close(() => r())));
     }
-    if (!healthy) {
-      const hole = await startBlackhole(SANDBOX_IPS.paymentsDb, 5432);
-      closers.push(hole.close);
-    }
+    if (pathTarget === undefined) throw new Error('the sandbox seed has no payments database');
 
     const certDir = await makeCertDir();
     closers.push(() => rmSync(certDir, { recursive: true, force: true }));
@@ -325,15 +377,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       hosts: ['admin.shop.example'],
       ...validity(365),
     });
+    const tlsFaults = { expiring: !healthy, wrongHost: !healthy };
     const proxy: IngressProxy = await startIngressProxy({
       address: SANDBOX_IPS.ingress,
       httpPort: 0,
       httpsPort: 0,
       routes: () => ingressRoutes(api),
       certs: () => [
-        { ...(healthy ? payCerts.valid : payCerts.expiringSoon), hosts: ['pay.shop.example'] },
+        { ...(tlsFaults.expiring ? payCerts.expiringSoon : payCerts.valid), hosts: ['pay.shop.example'] },
         // The wrong-hostname fault: admin.shop.example is served a certificate for another name.
-        { ...(healthy ? adminValid : payCerts.wrongHost), hosts: ['admin.shop.example'] },
+        { ...(tlsFaults.wrongHost ? payCerts.wrongHost : adminValid), hosts: ['admin.shop.example'] },
       ],
     });
     closers.push(() => proxy.close());
@@ -368,7 +421,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           caFile,
           controllers: { nginx: controller, 'nginx-legacy': controller },
         },
-        paths: sandboxPaths(healthy).map((p) => ({
+        paths: sandboxPaths().map((p) => ({
           name: p.name,
           to: { service: p.service, port: p.port },
           protocol: 'TCP' as const,
@@ -397,7 +450,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         node: {
           ...clusterConfig.node,
           name,
-          dns: { ...clusterConfig.node.dns, resolvConf, interval, timeout: 1 },
+          dns: { ...clusterConfig.node.dns, resolvConf, interval, timeout: opts.dnsTimeout ?? 1 },
           paths: { interval, timeout: 2 },
         },
       };
@@ -413,7 +466,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       nodes.push(handle);
     }
     const configPath = join(dir, 'netprobe.yaml');
-    writeFileSync(configPath, operatorConfig(controller, caFile, sandboxPaths(healthy)));
+    writeFileSync(configPath, operatorConfig(controller, caFile, sandboxPaths()));
+    const [replicaA, replicaB] = [dnsHandle(dns[1]), dnsHandle(dns[2])];
     const url = (h: RoleHandle): string =>
       `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
     return {
@@ -424,7 +478,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       cluster,
       nodes,
       dnsPort,
-      dnsReplicas: { 'coredns-a': dnsHandle(dns[1]), 'coredns-b': dnsHandle(dns[2]) },
+      dnsReplicas: { 'coredns-a': replicaA, 'coredns-b': replicaB },
+      faults: createSandboxFaults(
+        {
+          store: api.store,
+          seed,
+          dns: { service: dnsHandle(dns[0]), a: replicaA, b: replicaB },
+          tls: tlsFaults,
+          declaredPath: pathTarget,
+        },
+        healthy ? [] : PLANTED_FAULT_IDS,
+      ),
       configPath,
       urls: {
         cluster: url(cluster),

@@ -6,14 +6,23 @@ import { loadConfig } from '../config/load.js';
 import { runDoctor } from '../doctor/runner.js';
 import { sanitize, summaryLine } from '../doctor/render.js';
 import { createLogger } from '../log/logger.js';
+import { existsSync } from 'node:fs';
 import { PLANTED_FAULTS } from './seed.js';
 import { startSandbox, type Sandbox } from './cluster.js';
+import {
+  SHIPPED_RULE_FILE,
+  sandboxScrapeJobs,
+  startPrometheus,
+  type PrometheusHandle,
+} from './prometheus.js';
 
 const { values } = parseArgs({
   options: {
     healthy: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'error' },
     listen: { type: 'string', default: '127.0.0.1:9807' },
+    'prometheus-listen': { type: 'string', default: '127.0.0.1:9806' },
+    'prometheus-binary': { type: 'string', default: '/usr/bin/prometheus' },
   },
 });
 const healthy = values.healthy ?? false;
@@ -40,6 +49,34 @@ async function doctorSummary(sandbox: Sandbox): Promise<void> {
   out(`  ${summaryLine(report)}`);
 }
 
+/** Prometheus (Debian's package) with the shipped rules, scraping both roles; absent, the demo goes on without it. */
+async function startDemoPrometheus(sb: Sandbox): Promise<PrometheusHandle | undefined> {
+  const binary = values['prometheus-binary'] ?? '/usr/bin/prometheus';
+  if (!existsSync(binary)) {
+    out(
+      `  Prometheus            not started: ${binary} is missing (Debian package prometheus; npm run demo installs it as root)`,
+    );
+    return undefined;
+  }
+  try {
+    const prom = await startPrometheus({
+      binary,
+      scrape: sandboxScrapeJobs(sb),
+      ruleFiles: [SHIPPED_RULE_FILE],
+      scrapeInterval: 5,
+      evaluationInterval: 5,
+      listen: values['prometheus-listen'] ?? '127.0.0.1:9806',
+    });
+    out(`  Prometheus            ${prom.url}/alerts   shipped rules, scraping both roles every 5 s`);
+    return prom;
+  } catch (err) {
+    out(
+      `  Prometheus            not started: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
+    return undefined;
+  }
+}
+
 const sandbox = await startSandbox({
   healthy,
   logger: createLogger(level),
@@ -57,6 +94,7 @@ out(`  cluster role          ${sandbox.urls.cluster}/          status page  (/me
 sandbox.urls.nodes.forEach((u, i) =>
   out(`  node role (node-${'ab'[i] ?? i})    ${u}/          status page  (/metrics, /status)`),
 );
+const prometheus = await startDemoPrometheus(sandbox);
 out();
 try {
   await doctorSummary(sandbox);
@@ -73,7 +111,9 @@ const stop = (): void => {
   if (stopping) return;
   stopping = true;
   out('\nstopping...');
-  void sandbox.stop().then(() => process.exit(0));
+  void Promise.resolve(prometheus?.stop())
+    .then(() => sandbox.stop())
+    .then(() => process.exit(0));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -44,6 +44,8 @@ export interface SandboxDns {
   port: number;
   /** Delay every reply by this much (a slow replica). */
   setDelay: (ms: number) => void;
+  /** Answer this share of queries (0 to 1, picked at random) with SERVFAIL; 1 is a broken replica. */
+  setServfail: (ratio: number) => void;
   /** Keep the port but answer nothing, as a dead replica behind a still-routed IP looks. */
   stop: () => void;
   /** Answer again after stop(). */
@@ -222,6 +224,7 @@ export function replyFromRecords(request: Packet, records: SandboxRecords): Pack
 export async function startSandboxDns(options: SandboxDnsOptions): Promise<SandboxDns> {
   let delayMs = options.delayMs ?? 0;
   let answering = true;
+  let servfailRatio = 0;
   const timers = new Set<NodeJS.Timeout>();
   const wait = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -234,6 +237,7 @@ export async function startSandboxDns(options: SandboxDnsOptions): Promise<Sandb
   const listener = await listenDns(options.address, options.port, async (request) => {
     if (!answering) return null;
     if (delayMs > 0) await wait(delayMs);
+    if (servfailRatio > 0 && Math.random() < servfailRatio) return buildReply(request, Packet.RCODE.SERVFAIL);
     return replyFromRecords(request, options.records);
   });
   return {
@@ -241,6 +245,9 @@ export async function startSandboxDns(options: SandboxDnsOptions): Promise<Sandb
     port: listener.port,
     setDelay: (ms) => {
       delayMs = Math.max(0, ms);
+    },
+    setServfail: (ratio) => {
+      servfailRatio = Math.min(1, Math.max(0, ratio));
     },
     stop: () => {
       answering = false;

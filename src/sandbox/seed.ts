@@ -396,6 +396,22 @@ export function sandboxObjects(opts: { healthy: boolean; apiPort: number; dnsPor
             ingress: [{ from: [{ podSelector: { matchLabels: { app: 'frontend' } } }] }],
           }),
         ]),
+    // Healthy, the agents may reach the database, so the declared path agents-to-shop-database is
+    // expected to connect; without this policy shop's default-deny denies it (the not-enforced fault).
+    ...(healthy
+      ? [
+          policy('shop', 'allow-netprobe-database', {
+            podSelector: { matchLabels: { app: 'database' } },
+            policyTypes: ['Ingress'],
+            ingress: [
+              {
+                from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'netprobe' } } }],
+                ports: [{ port: 5432 }],
+              },
+            ],
+          }),
+        ]
+      : []),
     policy('payments', 'default-deny', { podSelector: {}, policyTypes: ['Ingress'] }),
     policy('payments', 'allow-netprobe', {
       podSelector: { matchLabels: { app: 'payments-db' } },

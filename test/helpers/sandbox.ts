@@ -44,6 +44,12 @@ async function acquire(timeoutMs: number): Promise<void> {
   }
 }
 
+/** Takes the sandbox lock (for a test that starts the sandbox in another process); returns the release. */
+export async function acquireSandboxLock(timeoutMs = 300_000): Promise<() => void> {
+  await acquire(timeoutMs);
+  return () => rmSync(LOCK, { recursive: true, force: true });
+}
+
 /** Starts the sandbox once no other test process has one running; stop() releases the lock. */
 export async function startTestSandbox(opts: SandboxOptions = {}, lockTimeoutMs = 300_000): Promise<Sandbox> {
   await acquire(lockTimeoutMs);

@@ -5,12 +5,12 @@ import { parse } from 'yaml';
 import { metricNames } from '../../src/pack/promql.js';
 import { SANDBOX_FAULT_ALERTS, type ExpectedAlert } from '../../src/pack/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { PLANTED_FAULTS, SANDBOX_IPS } from '../../src/sandbox/seed.js';
+import { PLANTED_FAULTS } from '../../src/sandbox/seed.js';
 import {
+  sandboxScrapeJobs,
   startPrometheus,
   type PrometheusHandle,
   type Sample,
-  type ScrapeJob,
 } from '../helpers/prometheus.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 
@@ -68,28 +68,6 @@ function pick(metric: Record<string, string>, keys: readonly string[]): Record<s
 function sorted(sets: Record<string, string>[]): Record<string, string>[] {
   const norm = sets.map((s) => Object.fromEntries(Object.entries(s).sort(([a], [b]) => a.localeCompare(b))));
   return norm.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-}
-
-/** Scrape jobs equivalent to the generated PodMonitors (deploy/prometheus-operator/podmonitor.yaml). */
-function scrapeJobs(sandbox: Sandbox): ScrapeJob[] {
-  const hostPort = (url: string): string => new URL(url).host;
-  const nodeOf: Record<string, string> = { [SANDBOX_IPS.agentA]: 'node-a', [SANDBOX_IPS.agentB]: 'node-b' };
-  const common = { cluster: 'sandbox', netprobe_namespace: 'netprobe' };
-  const nodeTargets = sandbox.urls.nodes.map(hostPort);
-  const targetLabels = Object.fromEntries(
-    nodeTargets.map((t) => {
-      const node = nodeOf[new URL(`http://${t}`).hostname] ?? 'unknown';
-      return [t, { node, pod: `netprobe-${node}` }];
-    }),
-  );
-  return [
-    { job: 'netprobe-node', targets: nodeTargets, labels: common, targetLabels },
-    {
-      job: 'netprobe-cluster',
-      targets: [hostPort(sandbox.urls.cluster)],
-      labels: { ...common, pod: 'netprobe-cluster-0' },
-    },
-  ];
 }
 
 /** Waits until every target of both jobs is up and has been scraped MIN_SCRAPES times. */
@@ -271,7 +249,7 @@ describe('alert rules and dashboards against real Prometheus on the faulty sandb
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    prom = await startPrometheus({ scrape: scrapeJobs(sandbox), ruleFiles: [RULE_FILE] });
+    prom = await startPrometheus({ scrape: sandboxScrapeJobs(sandbox), ruleFiles: [RULE_FILE] });
     await waitForScrapes(prom);
     // Every planted fault's alert pending or firing; probes of the blocked path take a timeout each.
     const wanted = SANDBOX_FAULT_ALERTS.flatMap((f) => f.alerts);
@@ -395,7 +373,7 @@ describe('alert rules against real Prometheus on the healthy sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startTestSandbox({ healthy: true });
-    prom = await startPrometheus({ scrape: scrapeJobs(sandbox), ruleFiles: [RULE_FILE] });
+    prom = await startPrometheus({ scrape: sandboxScrapeJobs(sandbox), ruleFiles: [RULE_FILE] });
     await waitForScrapes(prom);
   }, 120_000);
 

@@ -78,6 +78,23 @@ describe('startSandboxDns', () => {
     expect(await probe()).toMatchObject({ outcome: 'success' });
   });
 
+  it('answers SERVFAIL to every query with setServfail(1) and to about that share with a ratio', async () => {
+    dns.setServfail(1);
+    try {
+      expect(await probe()).toMatchObject({ outcome: 'servfail' });
+      dns.setServfail(0.5);
+      const outcomes = await Promise.all(Array.from({ length: 200 }, () => probe()));
+      const failed = outcomes.filter((o) => o.outcome === 'servfail').length;
+      // Binomial(200, 0.5): outside 60..140 with a probability far below 1e-8.
+      expect(failed).toBeGreaterThan(60);
+      expect(failed).toBeLessThan(140);
+      expect(outcomes.every((o) => o.outcome === 'servfail' || o.outcome === 'success')).toBe(true);
+    } finally {
+      dns.setServfail(0);
+    }
+    expect(await probe()).toMatchObject({ outcome: 'success' });
+  });
+
   it('frees its port on close()', async () => {
     const other = await startSandboxDns({ address: '127.0.0.54', port: 0, records });
     const port = other.port;
