@@ -84,10 +84,13 @@ function parseRoleArgs(cmd: 'cluster' | 'node', args: string[]): { help: boolean
 /** Runs a role until SIGTERM/SIGINT, then stops it cleanly. */
 async function runRole(cmd: 'cluster' | 'node', config: Config): Promise<number> {
   let handle: RoleHandle;
+  // Lost leadership ends the process with exit 1; the kubelet restarts it as a fresh standby.
+  let lostLeadership = (): void => undefined;
+  let lost = false;
   if (cmd === 'cluster') {
     const { startClusterRole } = await import('./roles/cluster.js');
     const { clusterFeatures } = await import('./roles/cluster-features.js');
-    handle = await startClusterRole(config, {}, clusterFeatures());
+    handle = await startClusterRole(config, { onLostLeadership: () => lostLeadership() }, clusterFeatures());
   } else {
     const { startNodeRole } = await import('./roles/node.js');
     const { nodeFeatures } = await import('./roles/node-features.js');
@@ -96,9 +99,13 @@ async function runRole(cmd: 'cluster' | 'node', config: Config): Promise<number>
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
+    lostLeadership = () => {
+      lost = true;
+      resolve();
+    };
   });
   await handle.stop();
-  return EXIT.ok;
+  return lost ? EXIT.fatal : EXIT.ok;
 }
 
 /** The CLI: returns the exit code. */

@@ -26,12 +26,13 @@ export interface ConfigEnv {
   KUBECONFIG?: string | undefined;
   NODE_NAME?: string | undefined;
   POD_NAMESPACE?: string | undefined;
+  POD_NAME?: string | undefined;
 }
 
 /** Reads the environment variables netprobe uses. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ConfigEnv {
-  const { NETPROBE_LISTEN, NETPROBE_LOG_LEVEL, KUBECONFIG, NODE_NAME, POD_NAMESPACE } = env;
-  return { NETPROBE_LISTEN, NETPROBE_LOG_LEVEL, KUBECONFIG, NODE_NAME, POD_NAMESPACE };
+  const { NETPROBE_LISTEN, NETPROBE_LOG_LEVEL, KUBECONFIG, NODE_NAME, POD_NAMESPACE, POD_NAME } = env;
+  return { NETPROBE_LISTEN, NETPROBE_LOG_LEVEL, KUBECONFIG, NODE_NAME, POD_NAMESPACE, POD_NAME };
 }
 
 /**
@@ -89,6 +90,7 @@ function applyOverrides(
     [['kubeconfig'], env.KUBECONFIG],
     [['node', 'name'], env.NODE_NAME],
     [['cluster', 'namespace'], env.POD_NAMESPACE],
+    [['cluster', 'leaderElection', 'identity'], env.POD_NAME],
     [['listen'], flags.listen],
     [['logLevel'], flags.logLevel],
     [['kubeconfig'], flags.kubeconfig],

@@ -111,6 +111,32 @@ const nodeConfig = z.strictObject({
 
 const ingressController = z.strictObject({ http: hostPort.optional(), https: hostPort.optional() });
 
+/**
+ * Leader election among the cluster-role replicas on a Lease in `namespace` (client-go's timing
+ * model). Defaults give a failover within about 12 s of the leader's death.
+ */
+const leaderElection = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    leaseName: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'expected a DNS subdomain name')
+      .default('netprobe-cluster'),
+    /** This replica's name in the lease (POD_NAME from the downward API); default: host name. */
+    identity: z.string().max(253).default(''),
+    leaseDuration: duration(2, 300).default(10),
+    renewDeadline: duration(1, 300).default(7),
+    retryPeriod: duration(0.2, 60).default(2),
+  })
+  .refine((v) => v.renewDeadline < v.leaseDuration, {
+    message: 'expected renewDeadline shorter than leaseDuration',
+    path: ['renewDeadline'],
+  })
+  .refine((v) => v.retryPeriod < v.renewDeadline, {
+    message: 'expected retryPeriod shorter than renewDeadline',
+    path: ['retryPeriod'],
+  });
+
 const clusterConfig = z.strictObject({
   /** Where the plan ConfigMap lives (POD_NAMESPACE from the downward API). */
   namespace: z.string().default('netprobe'),
@@ -150,6 +176,7 @@ const clusterConfig = z.strictObject({
       controllers: {},
       maxBodyBytes: 65_536,
     })),
+  leaderElection: leaderElection.default(() => leaderElection.parse({})),
   policy: z
     .strictObject({
       ingressControllerNamespace: z.string().optional(),
@@ -180,3 +207,4 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type DnsCheckConfig = z.output<typeof dnsCheck>;
 export type DeclaredPath = z.output<typeof declaredPath>;
+export type LeaderElectionConfig = z.output<typeof leaderElection>;

@@ -8,6 +8,7 @@ import { serviceMetrics } from './families/service.js';
 import { ingressMetrics } from './families/ingress.js';
 import { policyMetrics } from './families/policy.js';
 import { pathMetrics } from './families/path.js';
+import { leaderMetrics } from './families/leader.js';
 
 /**
  * Declares every netprobe metric on the given registry (never the global default).
@@ -36,6 +37,7 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     ingress: ingressMetrics(ctx),
     policy: policyMetrics(ctx),
     path: pathMetrics(ctx),
+    leader: leaderMetrics(ctx),
     specs: ctx.specs as readonly MetricSpec[],
   };
 }

@@ -10,6 +10,8 @@ import {
   type ClusterCache,
 } from '../kube/cache.js';
 import { loadKubeConfig } from '../kube/client.js';
+import { LeaderElector } from '../kube/lease.js';
+import { hostname } from 'node:os';
 import { buildPlan, type ExpectFn } from '../plan/builder.js';
 import { incomingCounts } from '../plan/ring.js';
 import { SeriesTracker } from '../metrics/series.js';
@@ -32,6 +34,12 @@ import {
 export interface ClusterRoleOptions {
   kubeConfig?: KubeConfig;
   logger?: Logger;
+  /**
+   * Called when this replica stops leading (lease lost or not renewed in time). The CLI exits so
+   * the kubelet restarts the pod as a fresh standby, as client-go's controllers do: the features
+   * are not built to stop and start again. Default: the role stops itself.
+   */
+  onLostLeadership?: () => void;
 }
 
 /** Name of the plan ConfigMap. */
@@ -76,8 +84,12 @@ export async function startClusterRole(
   const publisher = new PlanPublisher(kc, { namespace: config.cluster.namespace, name: PLAN_CONFIGMAP }, rt);
 
   const incoming = new SeriesTracker();
+  const election = config.cluster.leaderElection;
+  // Without election this replica is the leader from the start (one replica only).
+  let leading = !election.enabled;
+  let leadingStarted = false;
   const publishPlan = async (): Promise<void> => {
-    if (!cacheSynced(cache)) return;
+    if (!cacheSynced(cache) || !leading) return;
     const provider = features.find((f) => f.expectations !== undefined);
     const expect = provider?.expectations ? provider.expectations() : undefined;
     const plan = buildPlan(
@@ -111,11 +123,59 @@ export async function startClusterRole(
   const syncs: Array<Promise<void>> = Object.values(cache).map((i: { waitForSync(): Promise<void> }) =>
     i.waitForSync(),
   );
-  void Promise.all(syncs).then(() => {
-    rt.logger.info('caches synced');
+  let synced = false;
+  // The leader-only work: inventory and findings series, Ingress probes, the plan. A standby keeps
+  // its caches warm and exports only its own health and netprobe_leader 0, so every rule and
+  // dashboard counts each object once, from the leader.
+  const beginLeading = (): void => {
+    if (!leading || !synced || leadingStarted) return;
+    leadingStarted = true;
     for (const f of features) f.start();
     planUpdate.trigger();
     rt.scheduler.start();
+  };
+  void Promise.all(syncs).then(() => {
+    rt.logger.info('caches synced');
+    synced = true;
+    beginLeading();
+  });
+
+  rt.metrics.leader.leader.set(leading ? 1 : 0);
+  for (const event of ['started', 'stopped']) rt.metrics.leader.transitions.inc({ event }, 0);
+  // Set once serving; the lost-leadership default stops the role through it.
+  const self: { handle?: RoleHandle } = {};
+  const identity = election.identity || `${hostname()}-${process.pid}`;
+  const elector = election.enabled
+    ? new LeaderElector(
+        kc,
+        { namespace: config.cluster.namespace, name: election.leaseName, identity },
+        election,
+        {
+          onStartedLeading: () => {
+            leading = true;
+            rt.metrics.leader.leader.set(1);
+            rt.metrics.leader.transitions.inc({ event: 'started' });
+            beginLeading();
+          },
+          onStoppedLeading: () => {
+            leading = false;
+            rt.metrics.leader.leader.set(0);
+            rt.metrics.leader.transitions.inc({ event: 'stopped' });
+            if (opts.onLostLeadership) opts.onLostLeadership();
+            else void self.handle?.stop();
+          },
+          onNewLeader: (holder) => rt.logger.info('leader observed', { holder: holder || '(none)' }),
+        },
+        { logger: rt.logger },
+      )
+    : undefined;
+  elector?.start();
+  const leaderView = (): ClusterSections['leader'] => ({
+    enabled: election.enabled,
+    identity,
+    leading,
+    holder: elector ? elector.leader : identity,
+    history: elector ? elector.history.map((e) => ({ at: e.at, holder: e.holder })) : [],
   });
 
   const readiness = (): { ready: boolean; reason: string } =>
@@ -124,7 +184,7 @@ export async function startClusterRole(
     publisher.current
       ? { generation: publisher.current.generation, generatedAt: publisher.current.generatedAt }
       : null;
-  return serve(
+  const handle = await serve(
     rt,
     {
       readiness,
@@ -132,11 +192,18 @@ export async function startClusterRole(
         role: 'cluster',
         synced: cacheSynced(cache),
         plan: plan(),
+        leader: leaderView(),
         features: await featureStatuses(features),
         ...commonStatus(rt, readiness()),
       }),
       page: async () => {
-        const sections: ClusterSections = { plan: plan(), services: [], findings: [], routes: [] };
+        const sections: ClusterSections = {
+          plan: plan(),
+          leader: leaderView(),
+          services: [],
+          findings: [],
+          routes: [],
+        };
         for (const f of features) Object.assign(sections, await f.sections?.());
         return renderStatusPage({ role: 'cluster', ...pageBase(rt, readiness()), cluster: sections });
       },
@@ -145,7 +212,11 @@ export async function startClusterRole(
       clearInterval(resync);
       planUpdate.cancel();
       for (const f of features) await f.stop();
+      // Released after the features stopped, so a standby takes over at once with no overlap.
+      await elector?.stop(true);
       stopCache(cache);
     },
   );
+  self.handle = handle;
+  return handle;
 }

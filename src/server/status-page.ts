@@ -69,9 +69,22 @@ export interface RouteRow {
 /** What the cluster role's page shows besides the checks. */
 export interface ClusterSections {
   plan: { generation: number; generatedAt: string } | null;
+  /** Leader election among the cluster-role replicas (absent: not reported). */
+  leader?: LeaderView;
   services: ServiceProblem[];
   findings: PolicyFindingRow[];
   routes: RouteRow[];
+}
+
+/** This replica's part in the leader election, and who led when. */
+export interface LeaderView {
+  enabled: boolean;
+  identity: string;
+  leading: boolean;
+  /** The holder of the lease as last seen ('' when nobody holds it). */
+  holder: string;
+  /** Changes of the observed holder, oldest first (ms since the epoch). */
+  history: Array<{ at: number; holder: string }>;
 }
 
 /** A neighbour node this agent probes. */
@@ -428,6 +441,36 @@ function planSection(n: NodeSections, now: number): string {
 
 // ---- page -------------------------------------------------------------------------------------
 
+function leaderSection(l: LeaderView, now: number): string {
+  const role = !l.enabled
+    ? 'leader (election disabled: one replica)'
+    : l.leading
+      ? 'leader'
+      : `standby (leader: ${l.holder === '' ? 'none' : l.holder})`;
+  const banner =
+    l.enabled && !l.leading && l.holder === ''
+      ? `<p class="banner warning" data-state="warning">${badge({ state: 'warning', word: 'NO LEADER' })} No replica holds the leader lease: the plan is not published and routes are not probed.</p>`
+      : '';
+  const rows = [...l.history]
+    .reverse()
+    .map((e) =>
+      row('info', [
+        when(e.at, now),
+        e.holder === '' ? '<span class="muted">none</span>' : `<code>${esc(e.holder)}</code>`,
+      ]),
+    );
+  return section(
+    'leader',
+    'Leader election',
+    '',
+    [
+      banner,
+      `<dl><dt>This replica</dt><dd><code>${esc(l.identity)}</code>: ${esc(role)}</dd></dl>`,
+      l.enabled ? table(['Seen', 'Leader'], rows, 'No leader seen yet.') : '',
+    ].join(''),
+  );
+}
+
 function summary(d: StatusPageData): string {
   const failing = d.checks.filter((c) => markCheck(c).state === 'failing').length;
   const slow = d.checks.filter((c) => markCheck(c).state === 'warning').length;
@@ -498,6 +541,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:6px 0
 export function renderStatusPage(d: StatusPageData): string {
   const sections = [checksSection(d)];
   if (d.cluster !== undefined) {
+    if (d.cluster.leader !== undefined) sections.push(leaderSection(d.cluster.leader, d.now));
     sections.push(
       servicesSection(d.cluster.services),
       routesSection(d.cluster.routes, d.now),

@@ -265,18 +265,16 @@ describe('RBAC', () => {
     ((o.rules as Rule[] | undefined) ?? []).map((r) => ({ role: `${o.kind}/${o.metadata.name}`, ...r })),
   );
 
-  test('no wildcard, no Secrets, no Leases', () => {
+  test('no wildcard, no Secrets; Leases only in the namespaced Role', () => {
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       const all = [...r.verbs, ...(r.apiGroups ?? []), ...(r.resources ?? [])];
-      expect([r.role, all.filter((x) => x === '*' || x === 'secrets' || x === 'leases')]).toEqual([
-        r.role,
-        [],
-      ]);
+      const leases = r.role.startsWith('Role/') ? [] : all.filter((x) => x === 'leases');
+      expect([r.role, [...all.filter((x) => x === '*' || x === 'secrets'), ...leases]]).toEqual([r.role, []]);
     }
   });
 
-  test('write verbs only on ConfigMaps in the netprobe namespace, and by name except create', () => {
+  test('write verbs only on the plan ConfigMap and the leader Lease in the netprobe namespace, by name except create', () => {
     const writes = rules.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v)));
     expect(writes).toEqual([
       { role: 'Role/netprobe-cluster', apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
@@ -285,6 +283,19 @@ describe('RBAC', () => {
         apiGroups: [''],
         resources: ['configmaps'],
         resourceNames: ['netprobe-plan'],
+        verbs: ['get', 'update'],
+      },
+      {
+        role: 'Role/netprobe-cluster',
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['create'],
+      },
+      {
+        role: 'Role/netprobe-cluster',
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['netprobe-cluster'],
         verbs: ['get', 'update'],
       },
     ]);
@@ -302,6 +313,7 @@ describe('RBAC', () => {
     ['networking.k8s.io', 'networkpolicies'],
   ];
   const plan = { group: '', resource: 'configmaps', namespace: NS, name: 'netprobe-plan' };
+  const lease = { group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: 'netprobe-cluster' };
   // What netprobe does: informers list+watch cluster-wide; the plan is written by name.
   const needed: AuthzRequest[] = [
     ...watched.flatMap(([group, resource]) =>
@@ -310,6 +322,9 @@ describe('RBAC', () => {
     { user: clusterSa, verb: 'create', group: '', resource: 'configmaps', namespace: NS },
     ...['get', 'update'].map((verb) => ({ user: clusterSa, verb, ...plan })),
     ...['list', 'watch'].map((verb) => ({ user: nodeSa, verb, ...plan })),
+    // Leader election: the Lease is created once, then read and renewed by name.
+    { user: clusterSa, verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
+    ...['get', 'update'].map((verb) => ({ user: clusterSa, verb, ...lease })),
   ];
   const forbidden: AuthzRequest[] = [
     { user: clusterSa, verb: 'get', group: '', resource: 'pods', namespace: 'default', name: 'p' },
@@ -333,6 +348,9 @@ describe('RBAC', () => {
       namespace: NS,
       name: 'netprobe',
     },
+    { user: clusterSa, verb: 'delete', ...lease },
+    { user: clusterSa, verb: 'update', ...lease, namespace: 'kube-system', name: 'kube-controller-manager' },
+    { user: nodeSa, verb: 'update', ...lease },
     { user: clusterSa, verb: 'list', group: '', resource: 'nodes' },
     { user: nodeSa, verb: 'list', group: '', resource: 'configmaps', namespace: NS },
     { user: nodeSa, verb: 'get', group: '', resource: 'configmaps', namespace: NS, name: 'netprobe-config' },

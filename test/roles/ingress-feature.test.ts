@@ -139,6 +139,8 @@ describe('ingress feature in the cluster role', () => {
     api = await startFakeApi({ bookmarkIntervalMs: 500 });
     for (const obj of [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      // netprobe's own namespace, where the cluster role takes its leader lease.
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netprobe' } },
       ingressClass('nginx'),
       ingressClass('nginx-legacy'),
       service('web'),

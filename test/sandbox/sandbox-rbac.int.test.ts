@@ -91,6 +91,12 @@ describe('with the rendered RBAC enforced', () => {
       const gens = await Promise.all(urls.nodes.map(async (u) => (await roleStatus(u)).plan?.generation));
       return gens.every((g) => g !== undefined && g > first);
     });
+    // The leader renews its Lease (created at start) every retryPeriod.
+    await waitFor('the leader lease renewed', () => {
+      const spec = sandbox.api.store.get('Lease', 'netprobe', 'netprobe-cluster')?.spec as
+        { acquireTime?: string; renewTime?: string } | undefined;
+      return spec !== undefined && spec.renewTime !== spec.acquireTime;
+    });
 
     expect(rbac.forbidden().map(describeRefusal)).toEqual([]);
     expect(rbac.unused().map(describeUse)).toEqual([]);

@@ -81,5 +81,22 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       needs:
         'netprobe_plan_generation of a node < netprobe_plan_published_generation, or < the newest generation on any node, for 15m.',
     },
+    {
+      alert: 'NetprobeLeaderMissing',
+      severity: 'warning',
+      // Each replica exports its lease state as it changes, like watched state.
+      timing: WATCHED,
+      // Replicas are scraped but none holds the lease: nobody publishes the plan or probes routes.
+      // No replica scraped at all is NetprobeClusterAgentDown.
+      expr: `max by (cluster, job) (netprobe_leader${cluster()}) == 0`,
+      for: '1m',
+      summary: 'No netprobe cluster-role replica is the leader.',
+      description:
+        'Replicas of {{ $labels.job }} are running but none holds the leader lease: the probe plan is not published, Ingress routes are not probed and the inventory is not exported.',
+      dashboard: { uid: 'netprobe-agents', vars: [] },
+      meaning:
+        'Every scraped cluster-role replica reports netprobe_leader 0: the leader election on the Lease is failing (RBAC, API errors) or the replicas are starting.',
+      needs: 'max(netprobe_leader) == 0 over the scraped cluster-role replicas, for 1m.',
+    },
   ];
 }

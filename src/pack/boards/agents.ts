@@ -122,6 +122,29 @@ export function agentsBoard(): BoardSpec {
         ],
       },
       {
+        title: 'Cluster-role leader',
+        panels: [
+          {
+            kind: 'timeseries',
+            title: 'Leader by replica',
+            description:
+              'netprobe_leader per cluster-role replica: 1 on the one that publishes the plan, probes routes and exports the inventory.',
+            unit: 'none',
+            queries: [{ expr: `max by (pod) (${q('netprobe_leader')})`, legend: '{{pod}}' }],
+          },
+          {
+            kind: 'timeseries',
+            title: 'Leader transitions',
+            description:
+              'Replicas starting or stopping to lead, per second (a failover shows as one of each).',
+            unit: 'reqps',
+            queries: [
+              { expr: `sum by (event) (${rate('netprobe_leader_transitions_total')})`, legend: '{{event}}' },
+            ],
+          },
+        ],
+      },
+      {
         title: 'Probe plan',
         panels: [
           {

@@ -37,6 +37,17 @@ function plans(n1: number, n2: number, published?: number): SeriesValues {
   return out;
 }
 
+/** netprobe_leader of two cluster-role replicas, c1 and c2. */
+function leaders(c1: string, c2: string): SeriesValues {
+  return {
+    [series('netprobe_leader', C1)]: c1,
+    [series('netprobe_leader', { job: 'netprobe-cluster', instance: 'c2:9808' })]: c2,
+  };
+}
+
+const leaderDesc =
+  'Replicas of netprobe-cluster are running but none holds the leader lease: the probe plan is not published, Ingress routes are not probed and the inventory is not exported.';
+
 const staleDesc = 'Node n1 runs plan generation 4, older than the newest plan published.';
 const staleLabels = { severity: 'warning', job: 'netprobe-node', instance: 'n1:9808', node: 'n1' };
 
@@ -141,6 +152,19 @@ export function agentCases(): AlertCase[] {
         series: plans(4, 5),
         evalAt: '15m',
         expect: [{ labels: staleLabels, description: staleDesc }],
+      },
+    },
+    {
+      alert: 'NetprobeLeaderMissing',
+      firing: leaders('0x10', '0x10'),
+      fireAt: '1m',
+      expect: [{ labels: { severity: 'warning', job: 'netprobe-cluster' }, description: leaderDesc }],
+      healthy: leaders('0x10', '1x10'),
+      edge: {
+        name: 'a failover with one evaluation between leaders does not fire',
+        series: leaders('1 1 1 0 0 0 0', '0 0 0 0 1 1 1'),
+        evalAt: '3m',
+        expect: [],
       },
     },
   ];
