@@ -66,11 +66,17 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobePlanStale',
       severity: 'warning',
-      timing: WATCHED,
+      timing: {
+        ...WATCHED,
+        trueSeconds: WATCHED.trueSeconds + 60,
+        basis: `${WATCHED.basis}, after a generation has been out for 1 m`,
+      },
       // Generation, not age: a plan that never changes is not stale; a node behind the published one is.
+      // Compared with a generation out for a whole minute (min_over_time), so the second or so an
+      // agent takes to receive a new plan does not even make the expression pending.
       expr:
-        `${planGen} < on (cluster) group_left () max by (cluster) (netprobe_plan_published_generation${cluster()})` +
-        ` or ${planGen} < on (cluster) group_left () max by (cluster) (${planGen})`,
+        `${planGen} < on (cluster) group_left () max by (cluster) (min_over_time(netprobe_plan_published_generation${cluster()}[1m]))` +
+        ` or ${planGen} < on (cluster) group_left () max by (cluster) (min_over_time(${planGen}[1m]))`,
       for: '15m',
       summary: 'A node agent runs an old probe plan.',
       description:
@@ -79,7 +85,7 @@ export function agentAlerts(ctx: RuleContext): AlertDef[] {
       meaning:
         'The node agent did not receive (watch down) or rejected (invalid) the current plan and keeps probing an old one.',
       needs:
-        'netprobe_plan_generation of a node < netprobe_plan_published_generation, or < the newest generation on any node, for 15m.',
+        'netprobe_plan_generation of a node < a netprobe_plan_published_generation out for a minute, or < a generation another node has run for a minute, for 15m.',
     },
     {
       alert: 'NetprobeLeaderMissing',
