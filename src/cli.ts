@@ -143,9 +143,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`${err.message}\n`);
       return EXIT.usage;
     }
-    io.stderr(`netprobe: fatal: ${(err as Error).stack ?? String(err)}\n`);
+    io.stderr(`netprobe: fatal: ${fatalMessage(err)}\n`);
     return EXIT.fatal;
   }
+}
+
+/** Operational errors the user can fix (port taken, no permission) get one line, not a stack. */
+export function fatalMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e && e.syscall === 'listen' && typeof e.code === 'string') {
+    const where = e.port !== undefined ? `${e.address ?? ''}:${e.port}` : (e.address ?? '');
+    const why: Record<string, string> = {
+      EADDRINUSE: 'address already in use',
+      EACCES: 'permission denied',
+      EADDRNOTAVAIL: 'address not available on this host',
+    };
+    return `cannot listen on ${where}: ${why[e.code] ?? e.code}`;
+  }
+  return (err as Error)?.stack ?? String(err);
 }
 
 // Run only when executed directly (not when imported by tests).
