@@ -20,9 +20,16 @@ export interface RestOptions {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
-  /** Responses larger than this are refused (a list page is bounded by `limit`). */
+  /** Responses larger than this are refused: lists are paged, so a bigger page means a fault. */
   maxBytes?: number;
+  /** Total time for the whole exchange; `timeoutMs` only bounds socket idleness (a trickle). */
+  deadlineMs?: number;
 }
+
+/** Default bound on one response (one list page). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Default total deadline for one request. */
+export const DEFAULT_REQUEST_DEADLINE_MS = 30_000;
 
 /**
  * Sends one request to the API server with the kubeconfig's credentials and returns the parsed JSON.
@@ -42,18 +49,30 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
     reqOpts.headers = { ...reqOpts.headers, 'Content-Type': opts.contentType ?? 'application/json' };
   }
   const lib = url.protocol === 'https:' ? https : http;
-  const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  return new Promise<unknown>((resolve, reject) => {
     const req = lib.request(url, { ...reqOpts, timeout: opts.timeoutMs ?? 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let tooLarge = false;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBytes)
-          req.destroy(new Error(`response from ${url.pathname} exceeds ${maxBytes} bytes`));
-        else chunks.push(c);
+        if (size <= maxBytes) chunks.push(c);
+        else if (!tooLarge) {
+          // Reject first: a destroyed response may still emit 'end' with the partial body.
+          tooLarge = true;
+          reject(
+            new Error(
+              `response from ${url.pathname} exceeds ${maxBytes} bytes; lists are paged, so a page this large is refused`,
+            ),
+          );
+          req.destroy();
+        }
       });
-      res.on('end', () => settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+      res.on('end', () => {
+        if (!tooLarge) settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+      });
       res.on('error', reject);
     });
     const settle = (status: number, text: string): void => {
@@ -79,6 +98,13 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
         );
     };
     req.on('timeout', () => req.destroy(new Error(`request to ${url.pathname} timed out`)));
+    // The idle timeout never fires on a server that trickles bytes: bound the whole exchange too.
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`request to ${url.pathname} exceeded its ${deadlineMs} ms deadline`)),
+      deadlineMs,
+    );
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', reject);
     req.end(payload);
   });
@@ -96,6 +122,10 @@ export interface ListPagesOptions {
   /** Items per page (default 500). */
   pageSize?: number;
   timeoutMs?: number;
+  /** Total deadline per page (default 30 s). */
+  deadlineMs?: number;
+  /** Largest page accepted (default 16 MiB). */
+  maxBytes?: number;
 }
 
 /**
@@ -117,6 +147,8 @@ export async function listPages(
     const page = rec(
       await kubeRequest(kc, `${path}?${q.toString()}`, {
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+        ...(opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs }),
+        ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }),
       }),
     );
     onItems(arr(page.items));
