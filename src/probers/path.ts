@@ -25,9 +25,9 @@ export interface PathTarget {
 }
 
 /** What the network did: see docs/paths.md for the mapping from errors. */
-export type PathOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';
+export type PathOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'no_answer' | 'error';
 
-/** reachable = open|refused, blocked = timeout|unreachable, inconclusive = error. */
+/** reachable = open|refused, blocked = timeout|unreachable, inconclusive = no_answer|error. */
 export type PathVerdict = 'reachable' | 'blocked' | 'inconclusive';
 
 /** The plan's expectation for a path (from the policy engine or the operator). */
@@ -60,6 +60,7 @@ export function verdictOf(outcome: PathOutcome): PathVerdict {
     case 'timeout':
     case 'unreachable':
       return 'blocked';
+    case 'no_answer':
     case 'error':
       return 'inconclusive';
   }
@@ -105,6 +106,8 @@ interface Attempt {
   settle: Settle;
   /** Records the TCP handshake time, kept in the result whatever ends the attempt (timeout too). */
   connected: () => void;
+  /** What the deadline reports; an attempt may replace plain `timeout` with what else it learnt. */
+  atDeadline: () => Observation;
 }
 
 /** Probes one path: TCP connect, HTTP payload or DNS over UDP. Never throws; honours `signal`. */
@@ -122,7 +125,7 @@ function observe(target: PathTarget, signal: AbortSignal): Promise<Observation> 
   if (!zoneExists(target.address)) return Promise.resolve({ outcome: 'error', errno: 'EINVAL' });
   const begin =
     target.protocol === 'UDP'
-      ? (attempt: Attempt) => queryDns(target, attempt.settle)
+      ? (attempt: Attempt) => queryDns(target, attempt)
       : target.check === 'http'
         ? (attempt: Attempt) => fetchPayload(target, attempt)
         : (attempt: Attempt) => connectTcp(target, attempt);
@@ -185,9 +188,10 @@ function withDeadline(
       connectSeconds = secondsSince(start);
     };
     const onAbort = (): void => settle({ outcome: 'error', reason: 'aborted' });
-    const timer = setTimeout(() => settle({ outcome: 'timeout' }), target.timeoutSeconds * 1000);
+    const attempt: Attempt = { settle, connected, atDeadline: () => ({ outcome: 'timeout' }) };
+    const timer = setTimeout(() => settle(attempt.atDeadline()), target.timeoutSeconds * 1000);
     signal.addEventListener('abort', onAbort, { once: true });
-    cleanup = begin({ settle, connected });
+    cleanup = begin(attempt);
     if (done) cleanup();
   });
 }
@@ -280,8 +284,22 @@ export function dnsProbeQuery(id: number): Buffer {
  * DNS over a connected UDP socket, so the kernel hands us ICMP errors: port unreachable arrives as
  * ECONNREFUSED, admin-prohibited as EHOSTUNREACH. The query is sent again at half the timeout, as
  * resolvers do, so one lost datagram is not reported as a blocked path.
+ *
+ * A TCP handshake to the same address and port runs alongside as a witness: when the query goes
+ * unanswered but the handshake completed, the server is reachable and simply not answering (a hung
+ * or overloaded DNS server), which is `no_answer`, a DNS fault for the DNS alerts, not a blocked path.
+ * A drop of both protocols (what NetworkPolicy does) still ends in `timeout`.
  */
-function queryDns(target: PathTarget, settle: Settle): () => void {
+function queryDns(target: PathTarget, attempt: Attempt): () => void {
+  const { settle } = attempt;
+  let tcpOpen = false;
+  const witness = net.connect({ host: target.address, port: target.port, autoSelectFamily: false });
+  witness.on('error', () => undefined);
+  witness.once('connect', () => {
+    tcpOpen = true;
+    witness.destroy();
+  });
+  attempt.atDeadline = () => (tcpOpen ? { outcome: 'no_answer' } : { outcome: 'timeout' });
   const socket = dgram.createSocket(net.isIPv6(target.address) ? 'udp6' : 'udp4');
   const id = randomInt(0, 65536);
   const query = dnsProbeQuery(id);
@@ -297,6 +315,7 @@ function queryDns(target: PathTarget, settle: Settle): () => void {
   });
   return () => {
     clearTimeout(resend);
+    witness.destroy();
     socket.removeAllListeners('message');
     socket.on('error', () => undefined);
     try {

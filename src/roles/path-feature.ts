@@ -7,7 +7,7 @@ import type { Job } from '../runner/scheduler.js';
 import type { NodeFeature } from './node.js';
 import type { Runtime } from './runtime.js';
 
-const OUTCOMES: readonly PathOutcome[] = ['open', 'refused', 'timeout', 'unreachable', 'error'];
+const OUTCOMES: readonly PathOutcome[] = ['open', 'refused', 'timeout', 'unreachable', 'no_answer', 'error'];
 
 /** A path as this node probes it. */
 export interface NodePath {

@@ -21,8 +21,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const sentinelModule = path.join(repoRoot, 'src/probers/sentinel.ts');
 
 /** Listeners inside the pod: the real sentinel on most TCP ports, a DNS echo responder on UDP. */
-const TCP_LISTENERS = [8080, 8082, 8083, 8084, 8085, 8086, 8087];
-const UDP_LISTENERS = [53, 5355, 5356];
+const TCP_LISTENERS = [8080, 8082, 8083, 8084, 8085, 8086, 8087, 5357, 5358];
+const UDP_LISTENERS = [53, 5355, 5356, 5358];
+/** Bound and silent: a DNS server that has stopped answering but still accepts TCP (5357 above). */
+const SILENT_UDP = [5357];
 
 const POD_SCRIPT = `
 const { startSentinel } = await import(${JSON.stringify(sentinelModule)});
@@ -35,6 +37,10 @@ for (const port of ${JSON.stringify(UDP_LISTENERS)}) {
     reply[2] |= 0x80;
     socket.send(reply, peer.port, peer.address);
   });
+  await new Promise((resolve) => socket.bind(port, '0.0.0.0', resolve));
+}
+for (const port of ${JSON.stringify(SILENT_UDP)}) {
+  const socket = dgram.createSocket('udp4');
   await new Promise((resolve) => socket.bind(port, '0.0.0.0', resolve));
 }
 console.log('ready');
@@ -52,6 +58,8 @@ table ip netprobe_test {
     tcp dport 8087 reject with icmp type net-prohibited
     udp dport 5355 drop
     udp dport 5356 reject with icmp type admin-prohibited
+    udp dport 5358 drop
+    tcp dport 5358 drop
   }
   chain output {
     type filter hook output priority 0; policy accept;
@@ -180,6 +188,20 @@ const ROWS: Row[] = [
   {
     name: 'UDP nft drop',
     target: dns(5355),
+    outcome: 'timeout',
+    expected: 'allow',
+    comparison: 'blocked_but_allowed',
+  },
+  {
+    name: 'DNS server that stops answering while TCP to it connects',
+    target: dns(5357),
+    outcome: 'no_answer',
+    expected: 'allow',
+    comparison: 'inconclusive',
+  },
+  {
+    name: 'UDP and TCP both dropped by nft (a policy drop) stays blocked',
+    target: dns(5358),
     outcome: 'timeout',
     expected: 'allow',
     comparison: 'blocked_but_allowed',

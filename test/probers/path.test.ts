@@ -263,6 +263,23 @@ describe('probePath DNS over UDP (loopback)', () => {
     }
   });
 
+  test('a server that accepts TCP on the same port but never answers the query is no_answer, not blocked', async () => {
+    // A hung DNS server: its UDP socket is bound and silent, its TCP listener still completes handshakes.
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const { port } = silent.address();
+    const listener = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await probePath(udpDns(port, { timeoutSeconds: 0.3 }), never());
+      expect(result).toMatchObject({ outcome: 'no_answer', verdict: 'inconclusive' });
+      expect(compare('allow', result.verdict)).toBe('inconclusive');
+    } finally {
+      silent.close();
+      listener.close();
+    }
+  });
+
   test('replies to another query id are ignored: silence is a timeout', async () => {
     const server = await dnsResponder({ wrongId: true });
     try {

@@ -5,7 +5,7 @@ export function pathMetrics(ctx: DefineContext) {
   return {
     reachable: gauge(ctx, {
       name: 'netprobe_path_reachable',
-      help: '1 when the path was reachable (open or refused), 0 when blocked (timeout or unreachable); absent while inconclusive.',
+      help: '1 when the path was reachable (open or refused), 0 when blocked (timeout or unreachable); absent while inconclusive (error, no_answer).',
       labelNames: ['node', 'path', 'kind'] as const,
       role: 'node',
     }),
@@ -17,7 +17,7 @@ export function pathMetrics(ctx: DefineContext) {
     }),
     probes: counter(ctx, {
       name: 'netprobe_path_probes_total',
-      help: 'Path probes by result: open, refused, timeout, unreachable, error.',
+      help: 'Path probes by result: open, refused, timeout, unreachable, no_answer (DNS server reachable over TCP but silent on UDP), error.',
       labelNames: ['node', 'path', 'kind', 'result'] as const,
       role: 'node',
     }),
