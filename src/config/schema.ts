@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { LOG_LEVELS } from '../log/logger.js';
+import { parseCidr } from '../policy/cidr.js';
 
 /** A duration in seconds, written as "10s", "500ms", "2m" or a plain number of seconds. */
 const duration = (min: number, max: number): z.ZodType<number, string | number> =>
@@ -109,6 +110,18 @@ const nodeConfig = z.strictObject({
   sentinelAddress: z.string().default('0.0.0.0'),
 });
 
+/** Private and shared address space: where an in-cluster load balancer or node address lives. */
+const PRIVATE_RANGES = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+] as const;
+const cidrText = z
+  .string()
+  .refine((v) => parseCidr(v) !== undefined, 'expected a CIDR such as "10.0.0.0/8" or "fc00::/7"');
+
 const ingressController = z.strictObject({ http: hostPort.optional(), https: hostPort.optional() });
 
 /**
@@ -162,8 +175,12 @@ const clusterConfig = z.strictObject({
         .string()
         .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS label')
         .default('netprobe-probe'),
-      /** Controller address per IngressClass name, used when an Ingress has no status address. */
+      /** Controller address per IngressClass name; it wins over any Ingress status address. */
       controllers: z.record(z.string(), ingressController).default({}),
+      /** Probes Ingresses whose class names no IngressClass (or that have none) when set. */
+      defaultController: ingressController.optional(),
+      /** A status address is probed only inside these ranges (anyone who writes status picks it). */
+      statusAddressCidrs: z.array(cidrText).default([...PRIVATE_RANGES]),
       caFile: z.string().optional(),
       maxBodyBytes: z.number().int().min(0).max(10_485_760).default(65_536),
     })
@@ -174,6 +191,7 @@ const clusterConfig = z.strictObject({
       concurrency: 20,
       wildcardLabel: 'netprobe-probe',
       controllers: {},
+      statusAddressCidrs: [...PRIVATE_RANGES],
       maxBodyBytes: 65_536,
     })),
   leaderElection: leaderElection.default(() => leaderElection.parse({})),

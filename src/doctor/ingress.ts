@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
-import { buildIngressRoutes, type IngressRoute } from '../inventory/ingress-routes.js';
+import { routeOptionsFrom, buildIngressRoutes, type IngressRoute } from '../inventory/ingress-routes.js';
 import { createIngressTrust, type IngressTrust } from '../probers/ingress.js';
 import { missingInput, type ClusterView } from './cluster-view.js';
 import { probeRoutesLive } from './ingress-live.js';
@@ -37,10 +37,7 @@ export async function checkIngresses(view: ClusterView, opts: IngressStageOption
     out.skipped.push({ stage: 'ingress', check: 'Ingress classes', reason: noClasses });
   const keep = (f: DoctorFinding): boolean => noClasses === undefined || f.code !== 'ingress-class-missing';
   const cfg = opts.config.cluster.ingress;
-  const inv = buildIngressRoutes(view.raw.ingresses, view.raw.ingressclasses, {
-    wildcardLabel: cfg.wildcardLabel,
-    controllers: cfg.controllers,
-  });
+  const inv = buildIngressRoutes(view.raw.ingresses, view.raw.ingressclasses, routeOptionsFrom(cfg));
   out.findings.push(...inv.issues.map(issueFinding).filter(keep));
   const lookups = routeLookups(view);
   const withBackendProblem = new Set<IngressRoute>();

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { cidrContains, parseCidr, parseIp, type Cidr } from '../policy/cidr.js';
 import type { ProbeAddress, StatusRange } from '../probers/ingress.js';
 
 /** How an Ingress path is matched (networking.k8s.io/v1). */
@@ -13,7 +14,13 @@ export type RouteBackend =
 export type RouteState = 'probed' | 'unprobeable' | 'disabled';
 
 /** Why a route is not probed. */
-export type UnprobeableReason = 'regex_path' | 'invalid_path' | 'default_backend' | 'no_address';
+export type UnprobeableReason =
+  | 'regex_path'
+  | 'invalid_path'
+  | 'default_backend'
+  | 'no_address'
+  /** The Ingress status names an address outside cluster.ingress.statusAddressCidrs. */
+  | 'status_address_not_allowed';
 
 /** Where the ingress class of a route came from. */
 export type ClassSource = 'spec' | 'annotation' | 'default' | 'none';
@@ -50,6 +57,8 @@ export interface IngressRoute {
   classKnown: boolean;
   state: RouteState;
   reason?: UnprobeableReason;
+  /** Where the probe address came from (absent when the route is not probed). */
+  addressSource?: AddressSource;
   probe?: RouteProbe;
 }
 
@@ -84,6 +93,25 @@ export type ControllerAddresses = Record<string, { http?: string; https?: string
 export interface RouteOptions {
   wildcardLabel: string;
   controllers: ControllerAddresses;
+  /** Probes routes whose class names no IngressClass (or that have none), when set. */
+  defaultController?: { http?: string; https?: string } | undefined;
+  /** Ranges a status address must fall in to be probed (anyone who can write status chooses it). */
+  statusCidrs?: readonly Cidr[];
+}
+
+/** The route options of a cluster.ingress config section. */
+export function routeOptionsFrom(cfg: {
+  wildcardLabel: string;
+  controllers: ControllerAddresses;
+  defaultController?: { http?: string; https?: string } | undefined;
+  statusAddressCidrs: readonly string[];
+}): RouteOptions {
+  return {
+    wildcardLabel: cfg.wildcardLabel,
+    controllers: cfg.controllers,
+    defaultController: cfg.defaultController,
+    statusCidrs: cfg.statusAddressCidrs.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== undefined),
+  };
 }
 
 /** Static problems exported as netprobe_ingress_route_problem. */
@@ -437,10 +465,15 @@ function addRoute(inv: RouteInventory, ctx: IngressContext, options: RouteOption
     classKnown: ctx.classKnown,
     state: 'probed',
   };
-  const address = seed.unprobeable === undefined ? probeAddress(ctx, options.controllers, tls) : undefined;
+  const chosen = seed.unprobeable === undefined ? probeAddress(ctx, options, tls) : undefined;
+  const address = chosen?.address;
+  if (chosen !== undefined) route.addressSource = chosen.source;
   if (ctx.disabled) route.state = 'disabled';
   else if (seed.unprobeable !== undefined || address === undefined)
-    Object.assign(route, { state: 'unprobeable', reason: seed.unprobeable ?? 'no_address' });
+    Object.assign(route, {
+      state: 'unprobeable',
+      reason: seed.unprobeable ?? (chosen?.refused ? 'status_address_not_allowed' : 'no_address'),
+    });
   if (address !== undefined) route.probe = makeProbe(seed, ctx, options, { tls, address });
   inv.counts[route.state] += 1;
   inv.routes.push(route);
@@ -466,18 +499,40 @@ function makeProbe(
   return probe;
 }
 
+/** Where a route's probe address came from, for the status page and doctor. */
+export type AddressSource = 'controller' | 'status' | 'default_controller';
+
+/**
+ * The address a route is probed through. A configured controller address for the class wins:
+ * whoever can write an Ingress's status must not choose where netprobe sends requests. A status
+ * address is used only for classes without one, and only inside statusCidrs (IPs; a hostname
+ * cannot be checked before it is resolved, so it is refused). Routes whose class names no
+ * IngressClass go through defaultController when one is configured.
+ */
 function probeAddress(
   ctx: IngressContext,
-  controllers: ControllerAddresses,
+  options: RouteOptions,
   tls: boolean,
-): ProbeAddress | undefined {
+): { address?: ProbeAddress; source?: AddressSource; refused?: boolean } {
+  const pick = (c: { http?: string; https?: string } | undefined): ProbeAddress | undefined => {
+    const hostPort = tls ? c?.https : c?.http;
+    return hostPort === undefined ? undefined : parseHostPort(hostPort);
+  };
+  const configured = ctx.ingressClass === undefined ? undefined : pick(options.controllers[ctx.ingressClass]);
+  if (configured !== undefined) return { address: configured, source: 'controller' };
+  let refused = false;
   for (const s of ctx.status) {
     const host = s.ip ?? s.hostname;
-    if (host !== undefined && host !== '') return { host, port: tls ? 443 : 80 };
+    if (host === undefined || host === '') continue;
+    const ip = parseIp(host);
+    if (ip !== undefined && (options.statusCidrs ?? []).some((c) => cidrContains(c, ip)))
+      return { address: { host, port: tls ? 443 : 80 }, source: 'status' };
+    refused = true;
   }
-  const configured = ctx.ingressClass === undefined ? undefined : controllers[ctx.ingressClass];
-  const hostPort = tls ? configured?.https : configured?.http;
-  return hostPort === undefined ? undefined : parseHostPort(hostPort);
+  const unserved = ctx.classSource === 'none' || !ctx.classKnown;
+  const fallback = unserved ? pick(options.defaultController) : undefined;
+  if (fallback !== undefined) return { address: fallback, source: 'default_controller' };
+  return { refused };
 }
 
 /** Parses "host:port" or "[v6]:port". */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   buildIngressRoutes,
+  routeOptionsFrom,
   checkRoute,
   type IngressRoute,
   type RouteCounts,
@@ -161,10 +162,11 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
 
   const recompute = (): void => {
     if (stopped) return;
-    const inv = buildIngressRoutes([...cache.ingresses.list()], [...cache.ingressClasses.list()], {
-      wildcardLabel: cfg.wildcardLabel,
-      controllers: cfg.controllers,
-    });
+    const inv = buildIngressRoutes(
+      [...cache.ingresses.list()],
+      [...cache.ingressClasses.list()],
+      routeOptionsFrom(cfg),
+    );
     logIssues(rt, state, inv.issues);
     state.counts = inv.counts;
     state.issues = inv.issues.length;

@@ -10,6 +10,7 @@ import {
   type RouteLookups,
   type RouteOptions,
 } from '../../src/inventory/ingress-routes.js';
+import { parseCidr } from '../../src/policy/cidr.js';
 
 const OPTIONS: RouteOptions = {
   wildcardLabel: 'netprobe-probe',
@@ -70,6 +71,7 @@ describe('buildIngressRoutes: one route per (namespace, ingress, host, path)', (
       classSource: 'spec',
       classKnown: true,
       state: 'probed',
+      addressSource: 'controller',
       probe: {
         scheme: 'http',
         address: { host: '10.0.0.1', port: 80 },
@@ -355,20 +357,12 @@ describe('probe address and TLS', () => {
 
   it.each([
     [
-      'status IP wins over config',
+      'a configured controller wins over a status IP (nobody steers the probe by writing status)',
       {
         spec: rules('a.example.com', ['/', 'Prefix']),
-        status: { loadBalancer: { ingress: [{ ip: '192.0.2.7' }] } },
+        status: { loadBalancer: { ingress: [{ ip: '10.9.9.9' }] } },
       },
-      { scheme: 'http', address: { host: '192.0.2.7', port: 80 } },
-    ],
-    [
-      'status hostname',
-      {
-        spec: tlsRules([{ hosts: ['a.example.com'] }]),
-        status: { loadBalancer: { ingress: [{ hostname: 'lb.example.net' }] } },
-      },
-      { scheme: 'https', address: { host: 'lb.example.net', port: 443 } },
+      { scheme: 'http', address: { host: '10.0.0.1', port: 80 } },
     ],
     [
       'configured https address',
@@ -384,6 +378,69 @@ describe('probe address and TLS', () => {
     ['TLS entry without hosts covers all', { spec: tlsRules([{ secretName: 'x' }]) }, { scheme: 'https' }],
   ])('%s', (_name, args, probe) => {
     expect(one(ingress(args)).probe).toMatchObject(probe);
+  });
+
+  const STATUS_OPTIONS: RouteOptions = {
+    ...OPTIONS,
+    statusCidrs: [parseCidr('10.0.0.0/8'), parseCidr('fc00::/7')].filter((c) => c !== undefined),
+  };
+  const unconfigured = (status: unknown[]): unknown =>
+    ingress({
+      spec: { ...rules('a.example.com', ['/', 'Prefix']), ingressClassName: 'other' },
+      status: { loadBalancer: { ingress: status } },
+    });
+  const OTHER = [...CLASSES, { metadata: { name: 'other' } }];
+
+  it.each([
+    [
+      'a private status IP',
+      [{ ip: '10.1.2.3' }],
+      { state: 'probed', addressSource: 'status', probe: { address: { host: '10.1.2.3', port: 80 } } },
+    ],
+    [
+      'a private IPv6 status IP',
+      [{ ip: 'fd00::7' }],
+      { state: 'probed', addressSource: 'status', probe: { address: { host: 'fd00::7', port: 80 } } },
+    ],
+    [
+      'a public status IP',
+      [{ ip: '192.0.2.7' }],
+      { state: 'unprobeable', reason: 'status_address_not_allowed' },
+    ],
+    [
+      'a status hostname (not checkable before resolving)',
+      [{ hostname: 'lb.example.net' }],
+      { state: 'unprobeable', reason: 'status_address_not_allowed' },
+    ],
+    [
+      'a public IP, then an allowed one',
+      [{ ip: '192.0.2.7' }, { ip: '10.1.2.3' }],
+      { state: 'probed', probe: { address: { host: '10.1.2.3' } } },
+    ],
+  ])(
+    'a class without a configured address is probed at %s only inside statusCidrs',
+    (_name, status, want) => {
+      const route = one(unconfigured(status), STATUS_OPTIONS, OTHER);
+      expect(route).toMatchObject(want);
+      if (route.state !== 'probed') expect(route.probe).toBeUndefined();
+    },
+  );
+
+  it('probes a route whose class names no IngressClass through defaultController', () => {
+    const options = { ...OPTIONS, defaultController: { http: '10.0.0.5:8080' } };
+    const typo = ingress({ spec: { ...rules('a.example.com', ['/', 'Prefix']), ingressClassName: 'ngnix' } });
+    expect(one(typo, options)).toMatchObject({
+      classKnown: false,
+      state: 'probed',
+      addressSource: 'default_controller',
+      probe: { address: { host: '10.0.0.5', port: 8080 } },
+    });
+    // Without it, the same route is unprobeable; a known class never falls back to it.
+    expect(one(typo)).toMatchObject({ state: 'unprobeable', reason: 'no_address' });
+    const known = ingress({
+      spec: { ...rules('a.example.com', ['/', 'Prefix']), ingressClassName: 'other' },
+    });
+    expect(one(known, options, OTHER)).toMatchObject({ state: 'unprobeable', reason: 'no_address' });
   });
 
   it('leaves a TLS route unprobeable when the class has no https controller', () => {

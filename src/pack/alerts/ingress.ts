@@ -75,6 +75,21 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
       needs: 'netprobe_ingress_route_problem{problem=~"backend_.*"} == 1 for 10m.',
     },
     {
+      alert: 'NetprobeIngressNotServed',
+      severity: 'warning',
+      timing: WATCHED,
+      // Such a route is never probed (no controller address), so no probe-based alert can fire for it.
+      expr: `max by (${ROUTE}) (netprobe_ingress_route_problem${cluster('problem="ingress_class_missing"')}) == 1`,
+      for: '5m',
+      summary: 'An Ingress route is served by no ingress controller.',
+      description:
+        'Ingress {{ $labels.namespace }}/{{ $labels.ingress }} ({{ $labels.host }}{{ $labels.path }}) names no existing IngressClass and no default class applies: no controller serves it.',
+      dashboard: routeDash,
+      meaning:
+        'The Ingress names an IngressClass that does not exist (a typo such as ngnix), or has no class and the cluster has no default IngressClass: no controller serves it, so its hosts do not resolve to it or answer 404.',
+      needs: 'netprobe_ingress_route_problem{problem="ingress_class_missing"} == 1 for 5m.',
+    },
+    {
       alert: 'NetprobeIngressSlow',
       severity: 'warning',
       timing: windowed(I.ingressProbe, SLOW_WINDOW, 'route'),

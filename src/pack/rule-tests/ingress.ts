@@ -113,6 +113,25 @@ export function ingressCases(): AlertCase[] {
       },
     },
     {
+      alert: 'NetprobeIngressNotServed',
+      firing: problem('ingress_class_missing', '1x30'),
+      fireAt: '5m',
+      expect: [
+        {
+          labels: routeLabels('warning'),
+          description:
+            'Ingress shop/web (shop.example.com/) names no existing IngressClass and no default class applies: no controller serves it.',
+        },
+      ],
+      healthy: problem('ingress_class_missing', '0x30'),
+      edge: {
+        name: 'backend problems are not a missing controller',
+        series: problem('backend_service_missing', '1x30'),
+        evalAt: '10m',
+        expect: [],
+      },
+    },
+    {
       alert: 'NetprobeIngressSlow',
       seriesInterval: '30s',
       firing: durations(slowFrom2m()),
