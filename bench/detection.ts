@@ -10,6 +10,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INHIBITIONS, type Inhibition } from '../src/pack/docs.js';
+import { alertGroups } from '../src/pack/rules.js';
+import { durationSeconds } from '../src/pack/timing.js';
 import { SANDBOX_FAULT_ALERTS } from '../src/pack/sandbox.js';
 import type { Sandbox } from '../src/sandbox/cluster.js';
 import {
@@ -136,7 +138,19 @@ const all = (ms: readonly string[]) => {
   return (l: Record<string, string>): boolean => fs.every((f) => f(l));
 };
 
-/** Whether Alertmanager, with the pack's recommended inhibitions, would mute `target` now. */
+/** Each alert's `for` in seconds, from the pack's own rules. */
+const FOR_SECONDS = new Map(
+  alertGroups()
+    .flatMap((g) => g.rules)
+    .map((r) => [r.alert, durationSeconds(r.for)] as const),
+);
+const forOf = (a: ActiveAlert): number => FOR_SECONDS.get(a.labels.alertname ?? '') ?? 0;
+
+/**
+ * Whether Alertmanager, with the pack's recommended inhibitions, would mute `target` while the
+ * fault lasts: a firing source mutes it now; a pending source whose `for` is no longer than the
+ * target's fires first (or with it) and mutes it before it is ever sent.
+ */
 function inhibited(
   target: ActiveAlert,
   snapshot: readonly ActiveAlert[],
@@ -148,7 +162,7 @@ function inhibited(
     return snapshot.some(
       (s) =>
         s !== target &&
-        s.state === 'firing' &&
+        (s.state === 'firing' || forOf(s) <= forOf(target)) &&
         isSource(s.labels) &&
         r.equal.every((k) => (s.labels[k] ?? '') === (target.labels[k] ?? '')),
     );
@@ -166,25 +180,37 @@ interface FaultResult {
   others: string[];
   /** Others Alertmanager would still send with the pack's inhibitions (some were muted while firing). */
   othersUninhibited: string[];
+  /** Uninhibited others still active two probe intervals into the fault, or after the heal settled: these would page. */
+  othersLasting: string[];
   /** Alerts still active when the fault was injected (left over from the previous one). */
   carriedOver: string[];
   met: boolean;
 }
 
-/** Collects the alerts seen that are not intended, with and without inhibition. */
+/**
+ * Collects the alerts seen that are not intended: every one whose expression was true at some
+ * point (`seen`), those not muted by an inhibition (`sent`), and those among them still active in
+ * the last snapshot (`lasting`): a one-scrape blip resolves long before any `for` (1m or more)
+ * and cannot page; one still active while the fault lasts will.
+ */
 class OtherAlerts {
   readonly seen = new Set<string>();
   readonly sent = new Set<string>();
+  lasting = new Set<string>();
   constructor(
     private readonly intended: readonly Intended[],
     private readonly ignore: ReadonlySet<string>,
   ) {}
   add(snapshot: readonly ActiveAlert[]): void {
+    const now = new Set<string>();
     for (const a of snapshot) {
       if (this.intended.some((w) => matches(a, w)) || this.ignore.has(describe(a))) continue;
       this.seen.add(describe(a));
-      if (!inhibited(a, snapshot, INHIBITIONS)) this.sent.add(describe(a));
+      if (inhibited(a, snapshot, INHIBITIONS)) continue;
+      this.sent.add(describe(a));
+      now.add(describe(a));
     }
+    this.lasting = now;
   }
 }
 
@@ -256,6 +282,10 @@ async function runFault(prom: PrometheusHandle, sandbox: Sandbox, id: RuntimeFau
     await watch(prom, others, () => false, (target + INTERVAL_S) * 1000);
   }
 
+  // The fault lasts two more probe intervals, so that side alerts that would last show as lasting
+  // and one-scrape blips have resolved.
+  await watch(prom, others, () => false, 2 * INTERVAL_S * 1000);
+  const lastingWhileFaulty = new Set(others.lasting);
   const healedAt = Date.now();
   await sandbox.faults.heal(id);
   const clearedAt = await watch(
@@ -279,8 +309,9 @@ async function runFault(prom: PrometheusHandle, sandbox: Sandbox, id: RuntimeFau
     clearedSeconds,
     others: [...others.seen].sort(),
     othersUninhibited: [...others.sent].sort(),
+    othersLasting: [...new Set([...lastingWhileFaulty, ...others.lasting])].sort(),
     carriedOver,
-    met: detected && cleared && others.seen.size === 0,
+    met: detected && cleared && lastingWhileFaulty.size === 0 && others.lasting.size === 0,
   };
 }
 
@@ -291,7 +322,15 @@ function printTable(results: readonly FaultResult[]): void {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
     const others = r.others.length
-      ? r.others.map((o) => (r.othersUninhibited.includes(o) ? o : `${o} (inhibited)`)).join('; ')
+      ? r.others
+          .map((o) =>
+            r.othersLasting.includes(o)
+              ? `${o} (lasting)`
+              : r.othersUninhibited.includes(o)
+                ? `${o} (blip)`
+                : `${o} (inhibited)`,
+          )
+          .join('; ')
       : 'none';
     const intended = r.intended.length ? [...new Set(r.intended)].join(', ') : 'none (must stay quiet)';
     console.log(

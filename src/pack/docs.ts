@@ -23,6 +23,24 @@ export const INHIBITIONS: readonly Inhibition[] = [
     equal: ['cluster'],
   },
   {
+    why: 'One replica failing from every node explains its own error ratio and latency.',
+    source_matchers: ['alertname="NetprobeDNSReplicaFailing"'],
+    target_matchers: ['alertname=~"NetprobeDNSErrorsHigh|NetprobeDNSLatencyHigh"', 'via="replica"'],
+    equal: ['cluster', 'server'],
+  },
+  {
+    why: 'Failing lookups make every search-path expansion run to the end: its cost says nothing then.',
+    source_matchers: ['alertname=~"NetprobeDNSDown|NetprobeDNSErrorsHigh"'],
+    target_matchers: ['alertname="NetprobeDNSSearchPathExpensive"'],
+    equal: ['cluster'],
+  },
+  {
+    why: 'A host no controller serves explains its route being down.',
+    source_matchers: ['alertname="NetprobeIngressNoRoute"'],
+    target_matchers: ['alertname="NetprobeIngressRouteDown"'],
+    equal: ['cluster', 'namespace', 'ingress', 'host', 'path'],
+  },
+  {
     why: 'The critical tier of a two-tier alert mutes its warning tier.',
     source_matchers: [
       'severity="critical"',
