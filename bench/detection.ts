@@ -141,7 +141,7 @@ const all = (ms: readonly string[]) => {
 /** Each alert's `for` in seconds, from the pack's own rules. */
 const FOR_SECONDS = new Map(
   alertGroups()
-    .flatMap((g) => g.rules)
+    .flatMap((g) => g.alerts)
     .map((r) => [r.alert, durationSeconds(r.for)] as const),
 );
 const forOf = (a: ActiveAlert): number => FOR_SECONDS.get(a.labels.alertname ?? '') ?? 0;
