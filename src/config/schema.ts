@@ -106,7 +106,13 @@ const nodeConfig = z.strictObject({
     .default({ interval: 15, timeout: 3 }),
   /** Port the policy sentinel listens on; netprobe's own NetworkPolicy denies it. 0 disables it. */
   sentinelPort: z.number().int().min(0).max(65535).default(9809),
-  /** Address the sentinel listens on. */
+  /**
+   * Port neighbour agents probe (its own listener, allowed between agents by the shipped
+   * NetworkPolicy): a partition of the neighbour path then never blinds Prometheus's scrape of
+   * the metrics port, and a blocked scrape never looks like a partition.
+   */
+  neighbourPort: z.number().int().min(1).max(65535).default(9810),
+  /** Address the sentinel and neighbour listeners bind. */
   sentinelAddress: z.string().default('0.0.0.0'),
 });
 
@@ -162,7 +168,6 @@ const clusterConfig = z.strictObject({
     'app.kubernetes.io/name': 'netprobe',
     'app.kubernetes.io/component': 'node',
   }),
-  agentPort: z.number().int().min(1).max(65535).default(9808),
   neighbours: z.number().int().min(0).max(50).default(5),
   paths: z.array(declaredPath).default([]),
   ingress: z

@@ -203,7 +203,7 @@ export function buildPlan(inputs: PlanInputs, config: Config, expect: ExpectFn =
   const neighbour = expect({
     kind: 'neighbour',
     address: '',
-    port: config.cluster.agentPort,
+    port: config.node.neighbourPort,
     protocol: 'TCP',
   });
   const sentinel = expect({ kind: 'sentinel', address: '', port: config.node.sentinelPort, protocol: 'TCP' });
@@ -214,7 +214,7 @@ export function buildPlan(inputs: PlanInputs, config: Config, expect: ExpectFn =
     clusterDomain: config.node.dns.clusterDomain,
     dns: { servers },
     agents: {
-      port: config.cluster.agentPort,
+      port: config.node.neighbourPort,
       sentinelPort: config.node.sentinelPort,
       neighbourExpected: neighbour.expected === 'mixed' ? 'unknown' : neighbour.expected,
       sentinelExpected: sentinel.expected === 'mixed' ? 'unknown' : sentinel.expected,

@@ -63,6 +63,16 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   const expectations = new SeriesTracker();
   const { interval, timeout } = rt.config.node.paths;
   let sentinel: Sentinel | undefined;
+  let neighbourListener: Sentinel | undefined;
+  // Neighbours dial this; it answers like the sentinel but is allowed between agents.
+  try {
+    neighbourListener = await startSentinel({
+      address: rt.config.node.sentinelAddress,
+      port: rt.config.node.neighbourPort,
+    });
+  } catch (err) {
+    rt.logger.error('cannot start the neighbour probe listener', { err, port: rt.config.node.neighbourPort });
+  }
   if (rt.config.node.sentinelPort > 0) {
     try {
       sentinel = await startSentinel({
@@ -155,6 +165,7 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     status: () => ({ sentinel: sentinel ? `${sentinel.address}:${sentinel.port}` : null }),
     stop: async () => {
       await sentinel?.close();
+      await neighbourListener?.close();
     },
   };
 }

@@ -450,6 +450,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         node: {
           ...clusterConfig.node,
           name,
+          // Each agent's neighbour listener on its own loopback address, as on its own pod IP.
+          sentinelAddress: ip,
           dns: { ...clusterConfig.node.dns, resolvConf, interval, timeout: opts.dnsTimeout ?? 1 },
           paths: { interval, timeout: 2 },
         },

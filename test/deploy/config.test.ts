@@ -31,9 +31,14 @@ describe('deploy/base/config.yaml', () => {
 
   test('ports agree with the container ports', () => {
     const listenPort = Number(config.listen.split(':').pop());
-    expect(portsOf(daemonSet.spec)).toEqual({ metrics: listenPort, sentinel: config.node.sentinelPort });
+    expect(portsOf(daemonSet.spec)).toEqual({
+      metrics: listenPort,
+      sentinel: config.node.sentinelPort,
+      neighbour: config.node.neighbourPort,
+    });
     expect(portsOf(deployment.spec)).toEqual({ metrics: listenPort });
-    expect(config.cluster.agentPort).toBe(listenPort);
+    // Neighbour probes have a port of their own: a partition of that path never blinds scrapes.
+    expect(config.node.neighbourPort).not.toBe(listenPort);
   });
 
   test('the cluster role finds node agents by the DaemonSet pod labels', () => {

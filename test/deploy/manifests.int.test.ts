@@ -220,9 +220,9 @@ describe('workloads', () => {
     );
   };
 
-  test('metrics on 9808 for both roles, the sentinel on 9809 for node agents', () => {
+  test('metrics on 9808 for both roles, the sentinel on 9809 and the neighbour port 9810 for node agents', () => {
     expect(ports('Deployment', 'netprobe-cluster')).toEqual({ metrics: 9808 });
-    expect(ports('DaemonSet', 'netprobe-node')).toEqual({ metrics: 9808, sentinel: 9809 });
+    expect(ports('DaemonSet', 'netprobe-node')).toEqual({ metrics: 9808, sentinel: 9809, neighbour: 9810 });
     const svc = as<IService>(find(base, 'Service', 'netprobe-cluster'), 'Service');
     expect(svc.spec?.ports).toEqual([
       { name: 'metrics', port: 9808, targetPort: 'metrics', protocol: 'TCP' },
@@ -450,9 +450,14 @@ describe('NetworkPolicies', () => {
 
   test.each<[string, Flow, boolean]>([
     [
-      'neighbour probe to the metrics port',
-      { from: pod('node-a'), to: pod('node-b'), port: 'metrics' },
+      'neighbour probe to the neighbour port',
+      { from: pod('node-a'), to: pod('node-b'), port: 'neighbour' },
       true,
+    ],
+    [
+      "a node agent to another agent's metrics port is denied (neighbour partitions stay apart from scrapes)",
+      { from: pod('node-a'), to: pod('node-b'), port: 'metrics' },
+      false,
     ],
     [
       'neighbour probe to the sentinel is denied',

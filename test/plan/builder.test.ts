@@ -249,7 +249,7 @@ describe('buildPlan', () => {
       clusterDomain: 'cluster.local',
     });
     expect(plan.agents).toEqual({
-      port: 9808,
+      port: 9810,
       sentinelPort: 9809,
       neighbourExpected: 'unknown',
       sentinelExpected: 'unknown',
