@@ -90,3 +90,39 @@ describe('path feature series', () => {
     await feature.stop();
   });
 });
+
+describe('neighbour listener', () => {
+  test('the node agent answers neighbour probes on node.neighbourPort, not only on its metrics port', async () => {
+    // A free port: bind and release.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = probe.address();
+    const free = typeof address === 'object' && address ? address.port : 0;
+    await new Promise((resolve) => probe.close(resolve));
+    const config = loadConfig(undefined, {}, {});
+    const rt = createRuntime(
+      {
+        ...config,
+        node: {
+          ...config.node,
+          name: 'n1',
+          sentinelPort: 0,
+          sentinelAddress: '127.0.0.1',
+          neighbourPort: free,
+        },
+      },
+      'node',
+      silentLogger(),
+    );
+    const feature = await createPathFeature(rt);
+    try {
+      const res = await fetch(`http://127.0.0.1:${free}/healthz`);
+      expect(res.status).toBe(200);
+    } finally {
+      await feature.stop();
+      await rt.scheduler.stop(1);
+    }
+    // Stopped with the feature.
+    await expect(fetch(`http://127.0.0.1:${free}/healthz`)).rejects.toThrow();
+  });
+});
