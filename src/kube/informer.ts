@@ -30,8 +30,15 @@ export interface InformerOptions {
   hooks?: InformerHooks;
   pageSize?: number;
   backoffInitialMs?: number;
+  /** Longest wait between restarts (default 4 s; with +20 % jitter at most 4.8 s), so the cache converges within 5 s of an outage ending. */
   backoffMaxMs?: number;
 }
+
+/**
+ * Informers sharing one API connection: when one of them reaches the API again the others retry at
+ * once instead of sleeping out their backoff, so the whole cache converges soon after an outage.
+ */
+const peers = new WeakMap<KubeConfig, Set<RestartingInformer<{ metadata: Meta }>>>();
 
 type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
 type DoneCallback = (err: unknown) => void;
@@ -47,6 +54,10 @@ export class RestartingInformer<T extends { metadata: Meta }> {
   private count = 0;
   private attempts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restartPending = false;
+  /** Set from the first failure until the next successful list or watch; logs only on its changes. */
+  private downSince: number | undefined;
+  private restartsWhileDown = 0;
   private stopped = true;
   private synced = false;
   private syncWaiters: Array<() => void> = [];
@@ -78,13 +89,18 @@ export class RestartingInformer<T extends { metadata: Meta }> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const group = peers.get(this.kc) ?? new Set();
+    peers.set(this.kc, group);
+    group.add(this as unknown as RestartingInformer<{ metadata: Meta }>);
     void this.lw.start().catch((err: unknown) => this.onError(err));
   }
 
   /** Stops watching and any pending restart. */
   stop(): void {
     this.stopped = true;
+    peers.get(this.kc)?.delete(this as unknown as RestartingInformer<{ metadata: Meta }>);
     clearTimeout(this.restartTimer);
+    this.restartPending = false;
     void this.lw.stop();
     this.setUp(false);
   }
@@ -134,6 +150,15 @@ export class RestartingInformer<T extends { metadata: Meta }> {
   private markSynced(): void {
     this.attempts = 0;
     this.setUp(true);
+    if (this.downSince !== undefined) {
+      this.log.info('watch recovered', {
+        downForMs: Date.now() - this.downSince,
+        restarts: this.restartsWhileDown,
+      });
+      this.downSince = undefined;
+      this.restartsWhileDown = 0;
+      for (const peer of peers.get(this.kc) ?? []) if (peer !== (this as unknown)) peer.retrySoon();
+    }
     if (this.synced) return;
     this.synced = true;
     for (const w of this.syncWaiters.splice(0)) w();
@@ -143,12 +168,32 @@ export class RestartingInformer<T extends { metadata: Meta }> {
     this.setUp(false);
     if (this.stopped) return;
     const base = this.opts.backoffInitialMs ?? 500;
-    const max = this.opts.backoffMaxMs ?? 30_000;
-    const delay = Math.min(max, base * 2 ** this.attempts) * (0.8 + 0.4 * Math.random());
+    const max = this.opts.backoffMaxMs ?? 4_000;
+    const delay = Math.min(max, base * 2 ** this.attempts) * jitter();
     this.attempts++;
-    this.log.warn('watch failed; restarting', { err, delayMs: Math.round(delay), attempt: this.attempts });
+    // One warning per outage, not one per restart; the restarts are counted in the metrics.
+    if (this.downSince === undefined) {
+      this.downSince = Date.now();
+      this.log.warn('watch failed; restarting with backoff until it recovers', { err, maxDelayMs: max });
+    } else {
+      this.restartsWhileDown++;
+      this.log.debug('watch still failing', { err, delayMs: Math.round(delay), attempt: this.attempts });
+    }
+    this.scheduleRestart(delay);
+  }
+
+  /** Called when a peer reached the API: a long pending backoff is cut short (still jittered). */
+  private retrySoon(): void {
+    if (this.stopped || !this.restartPending) return;
+    this.attempts = 0;
+    this.scheduleRestart((this.opts.backoffInitialMs ?? 500) * jitter());
+  }
+
+  private scheduleRestart(delay: number): void {
     clearTimeout(this.restartTimer);
+    this.restartPending = true;
     this.restartTimer = setTimeout(() => {
+      this.restartPending = false;
       if (this.stopped) return;
       this.opts.hooks?.onRestart?.(this.spec.resource);
       void this.lw.start().catch((e: unknown) => this.onError(e));
@@ -199,4 +244,9 @@ export class RestartingInformer<T extends { metadata: Meta }> {
       },
     };
   }
+}
+
+/** Spreads restarts of many agents over ±20 % so they do not hit a recovering API in step. */
+function jitter(): number {
+  return 0.8 + 0.4 * Math.random();
 }
