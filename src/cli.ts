@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, readEnv } from './config/load.js';
+import { createLogger } from './log/logger.js';
 import type { Config } from './config/schema.js';
 import type { RoleHandle } from './roles/runtime.js';
 import { netprobeVersion } from './version.js';
@@ -87,6 +88,22 @@ async function runRole(cmd: 'cluster' | 'node', config: Config): Promise<number>
   // Lost leadership ends the process with exit 1; the kubelet restarts it as a fresh standby.
   let lostLeadership = (): void => undefined;
   let lost = false;
+  // The handlers go in before the role starts: a signal during start-up stops the role as soon as it
+  // is up, rather than killing the process half-started. A second signal means "now": exit at once.
+  let stopRequested = (): void => undefined;
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!signalled) {
+      signalled = true;
+      stopRequested();
+      return;
+    }
+    createLogger(config.logLevel).warn('second signal: exiting without a clean stop', { signal: sig });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  createLogger(config.logLevel).debug('starting', { role: cmd, version: netprobeVersion() });
   if (cmd === 'cluster') {
     const { startClusterRole } = await import('./roles/cluster.js');
     const { clusterFeatures } = await import('./roles/cluster-features.js');
@@ -97,8 +114,8 @@ async function runRole(cmd: 'cluster' | 'node', config: Config): Promise<number>
     handle = await startNodeRole(config, {}, nodeFeatures());
   }
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    if (signalled) resolve();
+    stopRequested = resolve;
     lostLeadership = () => {
       lost = true;
       resolve();

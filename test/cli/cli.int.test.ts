@@ -215,7 +215,7 @@ describe('netprobe cluster against the fake API', () => {
 
 describe('netprobe cluster with the API server down at start', () => {
   // Decided from src/kube/informer.ts: an unreachable API is not fatal. Each informer restarts with
-  // capped exponential backoff (500 ms doubling, 30 s cap), /readyz answers 503 "caches not synced"
+  // capped exponential backoff (500 ms doubling, 4 s cap), /readyz answers 503 "caches not synced"
   // meanwhile (so the pod is not sent traffic but not restarted either: /healthz stays 200), and the
   // role becomes ready by itself once the API answers.
   let api: FakeApi | undefined;
