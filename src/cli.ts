@@ -17,7 +17,7 @@ export interface CliIo {
 const COMMON_HELP = `Options:
   --config FILE        YAML config file (see docs/config.md)
   --kubeconfig FILE    kubeconfig (default: $KUBECONFIG, else in-cluster service account)
-  --listen HOST:PORT   metrics/health/status address (default 0.0.0.0:9808)
+  --listen HOST:PORT   metrics/health/status address (default :9808, every address)
   --log-level LEVEL    debug | info | warn | error
   -h, --help           this help`;
 

@@ -30,7 +30,7 @@ const hostPort = z
   .string()
   .regex(
     /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/,
-    'expected HOST:PORT, e.g. "0.0.0.0:9808" or "[::]:9808"',
+    'expected HOST:PORT, e.g. ":9808" (every address), "0.0.0.0:9808" or "[::]:9808"',
   )
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'expected a port from 0 to 65535');
 
@@ -112,8 +112,12 @@ const nodeConfig = z.strictObject({
    * the metrics port, and a blocked scrape never looks like a partition.
    */
   neighbourPort: z.number().int().min(1).max(65535).default(9810),
-  /** Address the sentinel and neighbour listeners bind. */
-  sentinelAddress: z.string().default('0.0.0.0'),
+  /**
+   * Address the sentinel and neighbour listeners bind; empty binds every address (:: with IPv4
+   * mapped where the kernel has IPv6, else 0.0.0.0), so IPv4-only, IPv6-only and dual-stack pods all
+   * answer on each of their pod IPs.
+   */
+  sentinelAddress: z.string().default(''),
 });
 
 /** Private and shared address space: where an in-cluster load balancer or node address lives. */
@@ -217,7 +221,8 @@ const clusterConfig = z.strictObject({
 
 /** The whole configuration file; both roles read the same file and use their own section. */
 export const configSchema = z.strictObject({
-  listen: hostPort.default('0.0.0.0:9808'),
+  /** An empty host (":9808") listens on every address of the pod's families, as sentinelAddress does. */
+  listen: hostPort.default(':9808'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   kubeconfig: z.string().optional(),
   /** Bounded wait for in-flight probes on SIGTERM. */

@@ -20,6 +20,7 @@ export function payloadPath(bytes: number): string {
 
 /** Where and how the sentinel listens; limits default to values safe on any node. */
 export interface SentinelOptions {
+  /** Address to bind; empty for every address of the pod's families. */
   address: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -49,7 +50,8 @@ export async function startSentinel(options: SentinelOptions): Promise<Sentinel>
     serveConnection(socket, idleMs);
   });
   server.maxConnections = options.maxConnections ?? 256;
-  server.listen({ host: options.address, port: options.port });
+  // An empty address binds every one: :: with IPv4 mapped where the kernel has IPv6, else 0.0.0.0.
+  server.listen(options.address ? { host: options.address, port: options.port } : { port: options.port });
   await once(server, 'listening');
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;

@@ -19,6 +19,7 @@ import { startSandboxDns, type SandboxAnswer, type SandboxDns } from './dns-serv
 import { startFakeApi, type AuthorizeRequest, type FakeApi } from './fake-api/index.js';
 import { startIngressProxy, type IngressProxy, type RouteTable } from './ingress-proxy.js';
 import { createAuthorizer, type RuleUse } from './rbac.js';
+import { dialableHost, joinHostPort } from '../net/address.js';
 import {
   createSandboxFaults,
   DNS_FAULT_SETTINGS,
@@ -471,7 +472,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     writeFileSync(configPath, operatorConfig(controller, caFile, sandboxPaths()));
     const [replicaA, replicaB] = [dnsHandle(dns[1]), dnsHandle(dns[2])];
     const url = (h: RoleHandle): string =>
-      `http://${h.address.host === '0.0.0.0' ? '127.0.0.1' : h.address.host}:${h.address.port}`;
+      `http://${joinHostPort(dialableHost(h.address.host), h.address.port)}`;
     return {
       api,
       kubeconfigPath,

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
+import { splitHostPort } from '../net/address.js';
 
 /** What a role tells the server about itself. */
 export interface RoleStatus {
@@ -19,12 +20,7 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-/** Parses "HOST:PORT" / "[v6]:PORT". */
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`invalid listen address ${listen}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
-}
+export { splitHostPort } from '../net/address.js';
 
 // The status page is self-contained: no external assets, inline style only through a nonce-less
 // stylesheet in <style>, allowed by 'unsafe-inline' for styles alone; no scripts at all.
@@ -93,15 +89,18 @@ export async function startHttpServer(
   const { host, port } = splitHostPort(listen);
   const app = createApp(registry, role, logger);
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const cb = (err?: Error): void => (err ? reject(err) : resolve(s));
+    // No host: Node binds :: (IPv4 mapped) when the kernel has IPv6, else 0.0.0.0.
+    const s = host === undefined ? app.listen(port, cb) : app.listen(port, host, cb);
     s.once('error', reject);
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const addr = server.address();
   const actual = typeof addr === 'object' && addr ? addr.port : port;
+  const boundHost = typeof addr === 'object' && addr ? addr.address : (host ?? '0.0.0.0');
   return {
-    address: { host, port: actual },
+    address: { host: boundHost, port: actual },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -31,7 +31,7 @@ describe('loadConfig: defaults and precedence', () => {
 
   test('defaults fill what the file leaves out', () => {
     const c = loadConfig(undefined, {});
-    expect(c.listen).toBe('0.0.0.0:9808');
+    expect(c.listen).toBe(':9808');
     expect(c.node.dns.interval).toBe(10);
     expect(c.node.dns.timeout).toBe(2);
     expect(c.cluster.ingress.maxBodyBytes).toBe(65536);

@@ -179,8 +179,8 @@ describe('splitHostPort', () => {
     ['[::1]:9808', { host: '::1', port: 9808 }],
     ['[::]:9808', { host: '::', port: 9808 }],
     ['[fe80::1%eth0]:9808', { host: 'fe80::1%eth0', port: 9808 }],
-    // No host: every IPv4 interface, as the default 0.0.0.0:9808 does.
-    [':9808', { host: '0.0.0.0', port: 9808 }],
+    // No host: every address of every family the kernel has (the default :9808).
+    [':9808', { host: undefined, port: 9808 }],
   ])('%s', (listen, expected) => {
     expect(splitHostPort(listen)).toEqual(expected);
   });
