@@ -46,13 +46,31 @@ const checkName = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and dashes');
 
 /** One DNS check: a name to look up, how, and which record type. */
+const recordType = z.enum(['A', 'AAAA', 'SRV', 'TXT', 'CNAME']);
 const dnsCheck = z.strictObject({
   name: checkName,
   query: dnsName,
-  type: z.enum(['A', 'AAAA', 'SRV', 'TXT', 'CNAME']).default('A'),
+  /** One record type, or a list ([A, AAAA]: both families' records), one check per type. */
+  type: z.union([recordType, z.array(recordType).min(1).max(5)]).default('A'),
   /** fqdn: one query for the name as written; search: expand through resolv.conf's search list and ndots. */
   mode: z.enum(['fqdn', 'search']).default('fqdn'),
 });
+
+/** A check of a list of types becomes one check per type, named NAME-a, NAME-aaaa, ... */
+function expandChecks(checks: z.output<typeof dnsCheck>[], ctx: z.RefinementCtx): DnsCheckConfig[] {
+  const out = checks.flatMap((c): DnsCheckConfig[] => {
+    if (!Array.isArray(c.type)) return [{ ...c, type: c.type }];
+    const types = [...new Set(c.type)];
+    if (types.length === 1) return [{ ...c, type: types[0] ?? 'A' }];
+    return types.map((type) => ({ ...c, name: `${c.name}-${type.toLowerCase()}`, type }));
+  });
+  const seen = new Set<string>();
+  for (const c of out) {
+    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `check name ${c.name} is used twice` });
+    seen.add(c.name);
+  }
+  return out;
+}
 
 const dnsConfig = z.strictObject({
   interval: duration(1, 3600).default(10),
@@ -61,7 +79,7 @@ const dnsConfig = z.strictObject({
   /** Used when the search list names no cluster domain. */
   clusterDomain: dnsName.default('cluster.local'),
   /** Replaces the default checks when given. {domain} is replaced by the cluster domain. */
-  checks: z.array(dnsCheck).optional(),
+  checks: z.array(dnsCheck).transform(expandChecks).optional(),
   /** An external name to check through every server (off when empty). */
   externalName: z.union([dnsName, z.literal('')]).default(''),
   /** Extra servers to probe besides those of the plan and resolv.conf. */
@@ -233,6 +251,12 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type DnsCheckConfig = z.output<typeof dnsCheck>;
+/** One DNS check as probed: a single record type. */
+export interface DnsCheckConfig {
+  name: string;
+  query: string;
+  type: z.output<typeof recordType>;
+  mode: 'fqdn' | 'search';
+}
 export type DeclaredPath = z.output<typeof declaredPath>;
 export type LeaderElectionConfig = z.output<typeof leaderElection>;

@@ -26,7 +26,7 @@ export const INHIBITIONS: readonly Inhibition[] = [
     why: 'One replica failing from every node explains its own error ratio and latency.',
     source_matchers: ['alertname="NetprobeDNSReplicaFailing"'],
     target_matchers: ['alertname=~"NetprobeDNSErrorsHigh|NetprobeDNSLatencyHigh"', 'via="replica"'],
-    equal: ['cluster', 'server'],
+    equal: ['cluster', 'server', 'family'],
   },
   {
     why: 'Failing lookups make every search-path expansion run to the end: its cost says nothing then.',
@@ -47,7 +47,7 @@ export const INHIBITIONS: readonly Inhibition[] = [
       'alertname=~"NetprobeDNSLatencyHigh|NetprobeDNSErrorsHigh|NetprobeTLSCertificateExpiring"',
     ],
     target_matchers: ['severity="warning"'],
-    equal: ['cluster', 'alertname', 'via', 'server', 'namespace', 'ingress', 'host'],
+    equal: ['cluster', 'alertname', 'via', 'server', 'family', 'namespace', 'ingress', 'host'],
   },
   {
     why: 'An expired certificate needs no expiry warning.',

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { EndpointSliceP, PodP, ServiceP } from '../kube/projections.js';
+import { familyOf } from '../net/address.js';
 import { PLAN_VERSION, type Plan, type PlanDnsServer, type PlanPath } from './schema.js';
 
 /** What the builder reads from the cache. */
@@ -48,35 +49,44 @@ export function dnsServers(inputs: PlanInputs, dnsService: string): PlanDnsServe
   const [ns, name] = splitRef(dnsService);
   const out: PlanDnsServer[] = [];
   const svc = findService(inputs, ns, name);
-  const ip = svc?.clusterIPs[0];
   // The Service's own DNS port (53 in every real cluster; the unprivileged sandbox uses another).
   const svcPort = svc?.ports.find((p) => p.protocol === 'UDP')?.port ?? 53;
-  if (ip && ip !== 'None') out.push({ name, via: 'service', address: ip, port: svcPort });
+  // A dual-stack Service has one ClusterIP per family: each is its own path through kube-proxy.
+  for (const ip of serviceIPs(svc)) out.push({ name, via: 'service', address: ip, port: svcPort });
+  // A dual-stack replica is in one slice per family and is probed in each; within a family the
+  // first slice by name wins, so the plan never depends on the informer's order.
   const seen = new Set<string>();
-  // A dual-stack replica is in one slice per family: take the Service's primary family (IPv4 when
-  // there is no Service), then slice name order, so the plan never depends on the informer's order.
-  const family = ip?.includes(':') ? 'IPv6' : 'IPv4';
   const slices = inputs.endpointSlices
     .filter((s) => s.metadata.namespace === ns && s.serviceName === name)
-    .sort(
-      (a, b) =>
-        Number(b.addressType === family) - Number(a.addressType === family) ||
-        compareStrings(a.metadata.name, b.metadata.name),
-    );
+    .filter((s) => s.addressType === 'IPv4' || s.addressType === 'IPv6')
+    .sort((a, b) => compareStrings(a.metadata.name, b.metadata.name));
   for (const slice of slices) {
     const dnsPort = slice.ports.find((p) => p.protocol === 'UDP')?.port ?? 53;
     for (const ep of slice.endpoints) {
       const addr = ep.addresses[0];
       if (!addr || !ep.ready) continue;
       const replica = ep.targetPod ?? addr;
-      if (seen.has(replica)) continue;
-      seen.add(replica);
+      const key = `${replica}/${familyOf(addr)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       out.push({ name: replica, via: 'replica', address: addr, port: dnsPort });
     }
   }
-  return out.sort((a, b) =>
-    a.via === b.via ? compareStrings(a.name, b.name) : a.via === 'service' ? -1 : 1,
+  // Service first, then by name, IPv4 before IPv6 within a name.
+  return out.sort(
+    (a, b) =>
+      Number(a.via !== 'service') - Number(b.via !== 'service') ||
+      compareStrings(a.name, b.name) ||
+      compareStrings(familyOf(a.address), familyOf(b.address)),
   );
+}
+
+/** A Service's ClusterIPs, one per family (spec.clusterIPs); none for a headless Service. */
+function serviceIPs(svc: ServiceP | undefined): string[] {
+  const ips = (svc?.clusterIPs ?? []).filter((ip) => ip !== '' && ip !== 'None');
+  const byFamily = new Map<string, string>();
+  for (const ip of ips) if (!byFamily.has(familyOf(ip))) byFamily.set(familyOf(ip), ip);
+  return [...byFamily.values()];
 }
 
 /**
@@ -95,7 +105,15 @@ export function agentList(inputs: PlanInputs, config: Config): Plan['agents']['l
   }
   return [...byNode.entries()]
     .sort(([a], [b]) => compareStrings(a, b))
-    .map(([node, pod]) => ({ node, address: pod.ips[0] ?? '' }));
+    .map(([node, pod]) => agentEntry(node, pod.ips));
+}
+
+/** An agent's primary pod IP, plus all its IPs (one per family) when it is dual-stack. */
+function agentEntry(node: string, ips: readonly string[]): Plan['agents']['list'][number] {
+  const perFamily = new Map<string, string>();
+  for (const ip of ips) if (!perFamily.has(familyOf(ip))) perFamily.set(familyOf(ip), ip);
+  const address = ips[0] ?? '';
+  return perFamily.size > 1 ? { node, address, addresses: [...perFamily.values()] } : { node, address };
 }
 
 function preferAgent(a: PodP, b: PodP): boolean {
@@ -129,33 +147,32 @@ function dnsEgressPaths(servers: PlanDnsServer[], expect: ExpectFn, dnsService: 
 
 function apiserverPath(inputs: PlanInputs, expect: ExpectFn): PlanPath[] {
   const svc = findService(inputs, 'default', 'kubernetes');
-  const ip = svc?.clusterIPs[0];
-  if (!svc || !ip) return [];
+  if (!svc) return [];
   const port = svc.ports.find((p) => p.name === 'https')?.port ?? svc.ports[0]?.port ?? 443;
-  const q: PathQuery = {
-    kind: 'apiserver',
-    address: ip,
-    port,
-    protocol: 'TCP',
-    service: { namespace: 'default', name: 'kubernetes' },
-  };
-  return [
-    {
-      name: 'apiserver',
+  return serviceIPs(svc).map((ip) => {
+    const q: PathQuery = {
       kind: 'apiserver',
       address: ip,
       port,
       protocol: 'TCP',
-      check: 'connect',
+      service: { namespace: 'default', name: 'kubernetes' },
+    };
+    return {
+      name: 'apiserver',
+      kind: 'apiserver' as const,
+      address: ip,
+      port,
+      protocol: 'TCP' as const,
+      check: 'connect' as const,
       ...expect(q),
-    },
-  ];
+    };
+  });
 }
 
 function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): PlanPath[] {
   const out: PlanPath[] = [];
   for (const d of config.cluster.paths) {
-    let address: string;
+    let addresses: string[];
     let port: number;
     let service: PathQuery['service'];
     if ('service' in d.to) {
@@ -163,35 +180,36 @@ function declaredPaths(inputs: PlanInputs, config: Config, expect: ExpectFn): Pl
       const svc = findService(inputs, ns, name);
       const wanted = d.to.port;
       const sp = svc?.ports.find((p) => p.port === wanted || p.name === wanted);
-      const ip = svc?.clusterIPs[0];
+      addresses = serviceIPs(svc);
       // A declared path to a Service that does not exist (yet) is left out until it does.
-      if (!svc || !sp || !ip || ip === 'None') continue;
-      address = ip;
+      if (!svc || !sp || addresses.length === 0) continue;
       port = sp.port;
       service = { namespace: ns, name };
     } else {
-      address = d.to.host;
+      addresses = [d.to.host];
       port = d.to.port;
     }
-    const q: PathQuery = {
-      kind: 'declared',
-      address,
-      port,
-      protocol: d.protocol,
-      ...(service ? { service } : {}),
-    };
-    const e = d.expect === 'auto' ? expect(q) : { expected: d.expect, decidedBy: 'declared in config' };
-    const check = d.httpPayloadBytes !== undefined ? 'http' : d.protocol === 'UDP' ? 'dns' : 'connect';
-    out.push({
-      name: d.name,
-      kind: 'declared',
-      address,
-      port,
-      protocol: d.protocol,
-      check,
-      ...e,
-      ...(d.httpPayloadBytes !== undefined ? { httpPayloadBytes: d.httpPayloadBytes } : {}),
-    });
+    for (const address of addresses) {
+      const q: PathQuery = {
+        kind: 'declared',
+        address,
+        port,
+        protocol: d.protocol,
+        ...(service ? { service } : {}),
+      };
+      const e = d.expect === 'auto' ? expect(q) : { expected: d.expect, decidedBy: 'declared in config' };
+      const check = d.httpPayloadBytes !== undefined ? 'http' : d.protocol === 'UDP' ? 'dns' : 'connect';
+      out.push({
+        name: d.name,
+        kind: 'declared',
+        address,
+        port,
+        protocol: d.protocol,
+        check,
+        ...e,
+        ...(d.httpPayloadBytes !== undefined ? { httpPayloadBytes: d.httpPayloadBytes } : {}),
+      });
+    }
   }
   return out;
 }

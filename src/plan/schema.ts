@@ -32,8 +32,15 @@ export const planPath = z.strictObject({
   httpPayloadBytes: z.number().int().min(0).max(10_000_000).optional(),
 });
 
-/** A node agent, the unit of the neighbour ring. */
-export const planAgent = z.strictObject({ node: name, address });
+/**
+ * A node agent, the unit of the neighbour ring: its primary pod IP, and on a dual-stack pod all its
+ * IPs (one per family), each of which neighbours probe.
+ */
+export const planAgent = z.strictObject({
+  node: name,
+  address,
+  addresses: z.array(address).max(2).optional(),
+});
 
 /** The whole plan document (ConfigMap key plan.json, or a standalone file in YAML or JSON). */
 export const planSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { probeDns, type DnsOutcome, type DnsResult } from '../probers/dns.js';
 import { clusterDomainFromSearch, parseResolvConf, type ResolvConf } from '../probers/resolv.js';
 import type { Plan } from '../plan/schema.js';
 import type { Job } from '../runner/scheduler.js';
+import { familyOf } from '../net/address.js';
 import type { NodeFeature } from './node.js';
 import type { Runtime } from './runtime.js';
 
@@ -18,8 +19,24 @@ export interface DnsServerTarget {
   port: number;
 }
 
-/** The default checks, for the cluster domain. */
-export function defaultChecks(domain: string, externalName: string): DnsCheckConfig[] {
+/** A (server, check) pair's identity: a dual-stack replica keeps its name in both families. */
+function targetKey(srv: DnsServerTarget, check: DnsCheckConfig): string {
+  const family = familyOf(srv.address);
+  return family === 'ipv4'
+    ? `${srv.via}/${srv.server}/${check.name}`
+    : `${srv.via}/${srv.server}/${family}/${check.name}`;
+}
+
+function targetLabels(node: string, srv: DnsServerTarget, check: DnsCheckConfig) {
+  return { node, check: check.name, via: srv.via, server: srv.server, family: familyOf(srv.address) };
+}
+
+/**
+ * The default checks, for the cluster domain. Where a DNS server of the node is IPv6 (an IPv6 or
+ * dual-stack cluster) the kubernetes Service's AAAA record is checked too: an IPv4-only check
+ * passes on NODATA and would never see a broken IPv6 record.
+ */
+export function defaultChecks(domain: string, externalName: string, ipv6 = false): DnsCheckConfig[] {
   const checks: DnsCheckConfig[] = [
     { name: 'cluster-fqdn', query: `kubernetes.default.svc.${domain}.`, type: 'A', mode: 'fqdn' },
     { name: 'cluster-short', query: 'kubernetes.default', type: 'A', mode: 'search' },
@@ -30,6 +47,14 @@ export function defaultChecks(domain: string, externalName: string): DnsCheckCon
       mode: 'fqdn',
     },
   ];
+  if (ipv6) {
+    checks.push({
+      name: 'cluster-fqdn-aaaa',
+      query: `kubernetes.default.svc.${domain}.`,
+      type: 'AAAA',
+      mode: 'fqdn',
+    });
+  }
   if (externalName) checks.push({ name: 'external', query: externalName, type: 'A', mode: 'fqdn' });
   return checks;
 }
@@ -89,12 +114,12 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
   // Failed lookups in a row per target key, for netprobe_dns_consecutive_failures.
   const streak = new Map<string, number>();
   const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
-    if (live.get(`${srv.via}/${srv.server}/${check.name}`) !== `${srv.address}:${srv.port}`) return;
-    const labels = { node, check: check.name, via: srv.via, server: srv.server };
+    const key = targetKey(srv, check);
+    if (live.get(key) !== `${srv.address}:${srv.port}`) return;
+    const labels = targetLabels(node, srv, check);
     m.lookups.inc({ ...labels, result: r.outcome });
     m.lookupDuration.observe(labels, r.durationSeconds);
     // A gauge of the current streak lets alerts see "failing now" without a rate window.
-    const key = `${srv.via}/${srv.server}/${check.name}`;
     const failures = r.outcome === 'success' ? 0 : (streak.get(key) ?? 0) + 1;
     streak.set(key, failures);
     m.consecutiveFailures.set(labels, failures);
@@ -116,18 +141,19 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
 
   const applyPlan = (plan: Plan | undefined): void => {
     const domain = clusterDomainFromSearch(resolv.search, plan?.clusterDomain ?? cfg.clusterDomain);
-    const checks = (cfg.checks ?? defaultChecks(domain, cfg.externalName)).map((c) => ({
+    const servers = dnsServerTargets(resolv, plan, extra);
+    const ipv6 = servers.some((srv) => familyOf(srv.address) === 'ipv6');
+    const checks = (cfg.checks ?? defaultChecks(domain, cfg.externalName, ipv6)).map((c) => ({
       ...c,
       query: c.query.replaceAll('{domain}', domain),
     }));
-    const servers = dnsServerTargets(resolv, plan, extra);
     const jobs: Job[] = [];
     const next = new Map<string, string>();
     for (const srv of servers) {
       for (const check of checks) {
-        const key = `${srv.via}/${srv.server}/${check.name}`;
+        const key = targetKey(srv, check);
         next.set(key, `${srv.address}:${srv.port}`);
-        const labels = { node, check: check.name, via: srv.via, server: srv.server };
+        const labels = targetLabels(node, srv, check);
         // Every result value exists from the start, so rate() and ratios work before the first failure.
         for (const result of RESULTS) {
           m.lookups.inc({ ...labels, result }, 0);
@@ -174,7 +200,7 @@ function dnsJob(
   const candidates = check.mode === 'search' ? resolv.search.length + 1 : 1;
   const budget = timeout * Math.min(candidates, 8);
   return {
-    key: `${srv.via}/${srv.server}/${check.name}`,
+    key: targetKey(srv, check),
     intervalSeconds: interval,
     timeoutSeconds: budget + 1,
     run: async (signal) => {

@@ -4,6 +4,7 @@ import type { Plan, PlanPath } from '../plan/schema.js';
 import { compare, probePath, type PathKind, type PathOutcome, type PathResult } from '../probers/path.js';
 import { startSentinel, type Sentinel } from '../probers/sentinel.js';
 import type { Job } from '../runner/scheduler.js';
+import { familyOf, type Family } from '../net/address.js';
 import type { NodeFeature } from './node.js';
 import type { Runtime } from './runtime.js';
 
@@ -14,6 +15,7 @@ export interface NodePath {
   name: string;
   kind: PathKind;
   address: string;
+  family: Family;
   port: number;
   protocol: 'TCP' | 'UDP';
   check: PlanPath['check'];
@@ -23,35 +25,52 @@ export interface NodePath {
 
 /** The plan's paths plus this node's neighbours and their sentinels (from the ring). */
 export function nodePaths(plan: Plan, self: string): NodePath[] {
-  const paths: NodePath[] = plan.paths.map((p) => ({ ...p }));
+  const paths: NodePath[] = plan.paths.map((p) => ({ ...p, family: familyOf(p.address) }));
   const nodes = plan.agents.list.map((a) => a.node);
-  const addressOf = new Map(plan.agents.list.map((a) => [a.node, a.address]));
+  // A dual-stack neighbour is probed on each of its pod IPs: one family can break alone.
+  const addressesOf = new Map(plan.agents.list.map((a) => [a.node, a.addresses ?? [a.address]]));
   const ring = { k: plan.agents.ring.k, vnodes: plan.agents.ring.vnodes };
   for (const peer of nodes.includes(self) ? neighboursOf(self, nodes, ring) : []) {
-    const address = addressOf.get(peer);
-    if (!address) continue;
-    paths.push({
-      name: `neighbour-${peer}`,
-      kind: 'neighbour',
-      address,
-      port: plan.agents.port,
-      protocol: 'TCP',
-      check: 'connect',
-      expected: plan.agents.neighbourExpected,
-    });
-    if (plan.agents.sentinelPort > 0) {
-      paths.push({
-        name: `sentinel-${peer}`,
-        kind: 'sentinel',
-        address,
-        port: plan.agents.sentinelPort,
-        protocol: 'TCP',
-        check: 'connect',
-        expected: plan.agents.sentinelExpected,
-      });
-    }
+    for (const address of addressesOf.get(peer) ?? []) pushNeighbour(paths, plan, peer, address);
   }
   return paths;
+}
+
+function pushNeighbour(paths: NodePath[], plan: Plan, peer: string, address: string): void {
+  if (!address) return;
+  const family = familyOf(address);
+  paths.push({
+    name: `neighbour-${peer}`,
+    kind: 'neighbour',
+    address,
+    family,
+    port: plan.agents.port,
+    protocol: 'TCP',
+    check: 'connect',
+    expected: plan.agents.neighbourExpected,
+  });
+  if (plan.agents.sentinelPort > 0) {
+    paths.push({
+      name: `sentinel-${peer}`,
+      kind: 'sentinel',
+      address,
+      family,
+      port: plan.agents.sentinelPort,
+      protocol: 'TCP',
+      check: 'connect',
+      expected: plan.agents.sentinelExpected,
+    });
+  }
+}
+
+/** A path's identity: one per name, kind and family, whatever its expectation. */
+function pathKey(p: NodePath): string {
+  return `${p.name}|${p.kind}|${p.family}`;
+}
+
+/** The path's row in the status page: IPv6 paths are marked, IPv4 ones keep their name. */
+function historyTarget(p: NodePath): string {
+  return p.family === 'ipv4' ? p.name : `${p.name} [ipv6]`;
 }
 
 /** The path feature of the node role: probes every path and exports expected vs observed. */
@@ -93,8 +112,8 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   let live = new Map<string, string>();
   const record = (key: string, p: NodePath, r: PathResult): void => {
     if (live.get(key) !== `${p.address}:${p.port}/${p.protocol}`) return;
-    const reachable = { node, path: p.name, kind: p.kind };
-    m.probes.inc({ node, path: p.name, kind: p.kind, result: r.outcome });
+    const reachable = { node, path: p.name, kind: p.kind, family: p.family };
+    m.probes.inc({ ...reachable, result: r.outcome });
     m.duration.observe({ node, kind: p.kind }, r.durationSeconds);
     // An inconclusive result (local error) leaves no sample, so it can never fire a mismatch alert.
     if (r.verdict === 'inconclusive') m.reachable.remove(reachable);
@@ -102,7 +121,7 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     const verdict = compare(p.expected, r.verdict);
     rt.history.record({
       prober: 'path',
-      target: p.name,
+      target: historyTarget(p),
       ok:
         r.verdict !== 'inconclusive' &&
         verdict !== 'blocked_but_allowed' &&
@@ -121,8 +140,8 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     const jobs: Job[] = paths.map((p) => {
       // Series are keyed by the path's identity: a policy change that flips the expectation keeps
       // the counters (and rate() windows); only the expectation gauge moves to its new label.
-      const key = `${p.name}|${p.kind}`;
-      const id = { node, path: p.name, kind: p.kind };
+      const key = pathKey(p);
+      const id = { node, path: p.name, kind: p.kind, family: p.family };
       next.set(key, `${p.address}:${p.port}/${p.protocol}`);
       for (const result of OUTCOMES) {
         m.probes.inc({ ...id, result }, 0);
@@ -155,7 +174,7 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     live = next;
     series.retain(new Set(next.keys()));
     expectations.retain(keepExpected);
-    rt.history.retain('path', new Set(paths.map((p) => p.name)));
+    rt.history.retain('path', new Set(paths.map(historyTarget)));
     rt.scheduler.setJobs('path', jobs);
   };
 

@@ -69,9 +69,10 @@ function truncated(request: Packet): Packet {
   return reply;
 }
 
-/** Starts the server on 127.0.0.1 and a free port; `records` maps lower-case names to answers. */
+/** Starts the server on `host` (127.0.0.1) and a free port; `records` maps lower-case names to answers. */
 export async function startTestDnsServer(
   records: ReadonlyMap<string, readonly SandboxAnswer[]>,
+  host = '127.0.0.1',
 ): Promise<TestDnsServer> {
   let mode: TestDnsMode = 'answer';
   let delayMs = 0;
@@ -106,7 +107,7 @@ export async function startTestDnsServer(
     }
   };
 
-  const listener = await listenDns('127.0.0.1', 0, async (request, transport) => {
+  const listener = await listenDns(host, 0, async (request, transport) => {
     const question = request.questions[0];
     const name = question?.name.toLowerCase() ?? '';
     received.push({ name, type: Packet.typeName(question?.type ?? 0), transport });

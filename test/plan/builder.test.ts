@@ -197,17 +197,36 @@ describe('dnsServers', () => {
     expect(dnsServers({ services: [], endpointSlices: [], pods: [] }, 'kube-system/kube-dns')).toEqual([]);
   });
 
-  test('a dual-stack replica (in an IPv4 and an IPv6 slice) is one entry, the same whatever the slice order', () => {
+  test('a dual-stack replica (in an IPv4 and an IPv6 slice) is probed in each family, the same whatever the slice order', () => {
     const v4 = slice('kube-dns-v4', [endpoint('coredns-a', '10.0.0.2')]);
     const v6 = slice('kube-dns-v6', [endpoint('coredns-a', 'fd00::2')], { addressType: 'IPv6' });
     const a = dnsServers({ services: [], endpointSlices: [v4, v6], pods: [] }, 'kube-system/kube-dns');
     const b = dnsServers({ services: [], endpointSlices: [v6, v4], pods: [] }, 'kube-system/kube-dns');
-    expect(a).toHaveLength(1);
+    expect(a.map((s) => `${s.name} ${s.address}`)).toEqual(['coredns-a 10.0.0.2', 'coredns-a fd00::2']);
     expect(b).toEqual(a);
+  });
+
+  test('a dual-stack kube-dns Service is probed on each of its ClusterIPs; FQDN slices are ignored', () => {
+    const svc = {
+      ...service('kube-system', 'kube-dns', '10.96.0.10'),
+      clusterIPs: ['10.96.0.10', 'fd00:96::a'],
+    };
+    const fqdn = slice('kube-dns-fqdn', [endpoint('coredns-a', 'dns.example')], { addressType: 'FQDN' });
+    const servers = dnsServers({ services: [svc], endpointSlices: [fqdn], pods: [] }, 'kube-system/kube-dns');
+    expect(servers.map((s) => `${s.via} ${s.address}`)).toEqual(['service 10.96.0.10', 'service fd00:96::a']);
   });
 });
 
 describe('agentList', () => {
+  test('a dual-stack agent lists its primary IP and one IP per family; single-stack ones only the address', () => {
+    const dual = agentPod('netprobe-node-a', 'node-a', '10.0.0.10', { ips: ['10.0.0.10', 'fd00:10::a'] });
+    const v6only = agentPod('netprobe-node-b', 'node-b', 'fd00:10::b');
+    expect(agentList({ services: [], endpointSlices: [], pods: [dual, v6only] }, config)).toEqual([
+      { node: 'node-a', address: '10.0.0.10', addresses: ['10.0.0.10', 'fd00:10::a'] },
+      { node: 'node-b', address: 'fd00:10::b' },
+    ]);
+  });
+
   test('running node-agent pods of netprobe namespace, one per node, sorted by node', () => {
     expect(agentList(clusterInputs(), config)).toEqual([
       { node: 'node-a', address: '10.0.0.10' },
@@ -274,6 +293,46 @@ describe('buildPlan', () => {
     expect(plan.paths.every((p) => p.expected === 'unknown' && p.decidedBy === 'no policy engine')).toBe(
       true,
     );
+  });
+
+  test('dual-stack Services: DNS egress, the API server and declared Service paths once per ClusterIP', () => {
+    const inputs = clusterInputs();
+    const dual: Record<string, string> = {
+      'kube-dns': 'fd00:96::a',
+      kubernetes: 'fd00:96::1',
+      db: 'fd00:96::5',
+    };
+    inputs.services = inputs.services.map((svc) =>
+      svc.metadata.namespace !== 'other' && dual[svc.metadata.name]
+        ? { ...svc, clusterIPs: [...svc.clusterIPs, dual[svc.metadata.name] ?? ''] }
+        : svc,
+    );
+    const withPaths = loadConfig(undefined, {});
+    withPaths.cluster.paths = [
+      { name: 'to-db', to: { service: 'shop/db', port: 'pg' }, protocol: 'TCP', expect: 'auto' },
+      { name: 'to-v6-host', to: { host: 'fd00:1::80', port: 80 }, protocol: 'TCP', expect: 'allow' },
+    ];
+    const asked: string[] = [];
+    const plan = buildPlan(inputs, withPaths, (q) => {
+      asked.push(q.address);
+      return { expected: 'allow', decidedBy: 'x' };
+    });
+    const rows = plan.paths
+      .filter((p) => p.kind !== 'dns-egress' || p.name.endsWith('kube-dns'))
+      .map((p) => `${p.name} ${p.address}`);
+    expect(rows).toEqual([
+      'dns-udp-kube-dns 10.96.0.10',
+      'dns-tcp-kube-dns 10.96.0.10',
+      'dns-udp-kube-dns fd00:96::a',
+      'dns-tcp-kube-dns fd00:96::a',
+      'apiserver 10.96.0.1',
+      'apiserver fd00:96::1',
+      'to-db 10.96.5.5',
+      'to-db fd00:96::5',
+      'to-v6-host fd00:1::80',
+    ]);
+    // The policy engine is asked about each family's address on its own.
+    expect(asked).toEqual(expect.arrayContaining(['fd00:96::1', 'fd00:96::5', 'fd00:96::a']));
   });
 
   test('declared paths: a Service port by name or number, a host, a fixed verdict; a missing Service is left out', () => {

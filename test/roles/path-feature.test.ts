@@ -82,10 +82,10 @@ describe('path feature series', () => {
     // The counter was not reset: its series is the same one, with the same or a higher value.
     expect(await openCount(rt)).toBeGreaterThanOrEqual(before);
     expect(seriesLines(text, 'netprobe_path_expected')).toEqual([
-      'netprobe_path_expected{node="n1",path="web-to-db",kind="declared",expected="deny"} 1',
+      'netprobe_path_expected{node="n1",path="web-to-db",kind="declared",family="ipv4",expected="deny"} 1',
     ]);
     expect(seriesLines(text, 'netprobe_path_reachable')).toEqual([
-      'netprobe_path_reachable{node="n1",path="web-to-db",kind="declared"} 1',
+      'netprobe_path_reachable{node="n1",path="web-to-db",kind="declared",family="ipv4"} 1',
     ]);
     await feature.stop();
   });
@@ -124,5 +124,57 @@ describe('neighbour listener', () => {
     }
     // Stopped with the feature.
     await expect(fetch(`http://127.0.0.1:${free}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('dual-stack paths', () => {
+  test('a dual-stack neighbour is probed on each pod IP, with one series per family', async () => {
+    // A listener on every address (the default): the neighbour answers on 127.0.0.1 and on ::1.
+    const listener = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, resolve));
+    const bound = listener.address();
+    const port = typeof bound === 'object' && bound ? bound.port : 0;
+    const config = loadConfig(undefined, {}, {});
+    const rt = createRuntime(
+      {
+        ...config,
+        node: {
+          ...config.node,
+          name: 'n1',
+          sentinelPort: 0,
+          neighbourPort: 0,
+          paths: { interval: 1, timeout: 1 },
+        },
+      },
+      'node',
+      silentLogger(),
+    );
+    const feature = await createPathFeature(rt);
+    rt.scheduler.start();
+    const p = plan(port, 'allow', 1);
+    p.paths = [];
+    p.agents = {
+      ...p.agents,
+      port,
+      ring: { k: 1, vnodes: 1 },
+      list: [
+        { node: 'n1', address: '127.0.0.2' },
+        { node: 'n2', address: '127.0.0.1', addresses: ['127.0.0.1', '::1'] },
+      ],
+    };
+    feature.applyPlan(p);
+    const reachable = async (): Promise<string[]> =>
+      seriesLines(await rt.registry.metrics(), 'netprobe_path_reachable');
+    await waitFor('both families probed', async () => (await reachable()).length === 2);
+    expect(await reachable()).toEqual([
+      'netprobe_path_reachable{node="n1",path="neighbour-n2",kind="neighbour",family="ipv4"} 1',
+      'netprobe_path_reachable{node="n1",path="neighbour-n2",kind="neighbour",family="ipv6"} 1',
+    ]);
+    expect(rt.history.checks().map((h) => h.target)).toEqual(
+      expect.arrayContaining(['neighbour-n2', 'neighbour-n2 [ipv6]']),
+    );
+    await feature.stop();
+    await rt.scheduler.stop(1);
+    await new Promise((resolve) => listener.close(resolve));
   });
 });

@@ -1,24 +1,27 @@
 import { counter, gauge, histogram, type DefineContext } from '../define.js';
 
-/** Active path probes from each node, with the verdict the policy engine expects. */
+/**
+ * Active path probes from each node, with the verdict the policy engine expects. `family` (ipv4,
+ * ipv6) is the target address's: a dual-stack path is probed once per family.
+ */
 export function pathMetrics(ctx: DefineContext) {
   return {
     reachable: gauge(ctx, {
       name: 'netprobe_path_reachable',
       help: '1 when the path was reachable (open or refused), 0 when blocked (timeout or unreachable); absent while inconclusive (error, no_answer).',
-      labelNames: ['node', 'path', 'kind'] as const,
+      labelNames: ['node', 'path', 'kind', 'family'] as const,
       role: 'node',
     }),
     expected: gauge(ctx, {
       name: 'netprobe_path_expected',
       help: 'Always 1: the verdict the policy engine expects for the path (allow, deny, unknown, mixed) in the expected label.',
-      labelNames: ['node', 'path', 'kind', 'expected'] as const,
+      labelNames: ['node', 'path', 'kind', 'family', 'expected'] as const,
       role: 'node',
     }),
     probes: counter(ctx, {
       name: 'netprobe_path_probes_total',
       help: 'Path probes by result: open, refused, timeout, unreachable, no_answer (DNS server reachable over TCP but silent on UDP), error.',
-      labelNames: ['node', 'path', 'kind', 'result'] as const,
+      labelNames: ['node', 'path', 'kind', 'family', 'result'] as const,
       role: 'node',
     }),
     duration: histogram(ctx, {

@@ -21,10 +21,11 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
   // The smallest failure streak of a group is > 0 when the last lookup of every member failed.
   const allFailing = (by: string, sel: string): string => `min by (${by}) (${FAILURES}${sel}) > 0`;
   const lookupTiming = probed(I.dnsProbe, I.dnsTimeout, 'DNS');
-  const latency = `histogram_quantile(0.99, sum by (cluster, via, server, le) (rate(netprobe_dns_lookup_duration_seconds_bucket${node()}[${W}])))`;
+  // Per family: a dual-stack replica keeps its name (server) in both, and one family can fail alone.
+  const latency = `histogram_quantile(0.99, sum by (cluster, via, server, family, le) (rate(netprobe_dns_lookup_duration_seconds_bucket${node()}[${W}])))`;
   const errors =
-    `sum by (cluster, via, server) (rate(${LOOKUPS}${node('result=~"servfail|timeout"')}[${W}]))` +
-    ` / sum by (cluster, via, server) (rate(${LOOKUPS}${node()}[${W}]))`;
+    `sum by (cluster, via, server, family) (rate(${LOOKUPS}${node('result=~"servfail|timeout"')}[${W}]))` +
+    ` / sum by (cluster, via, server, family) (rate(${LOOKUPS}${node()}[${W}]))`;
   const ratioTiming = windowed(I.dnsProbe, W, 'DNS');
   const latencyDef = (severity: 'warning' | 'critical', threshold: number): AlertDef => ({
     alert: 'NetprobeDNSLatencyHigh',
@@ -34,7 +35,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     keepFiringFor: KEEP,
     timing: ratioTiming,
     summary: 'DNS lookups are slow.',
-    description: `p99 latency of DNS lookups via {{ $labels.via }} server {{ $labels.server }} is {{ $value | humanizeDuration }} (threshold ${threshold}s).`,
+    description: `p99 latency of DNS lookups via {{ $labels.via }} server {{ $labels.server }} ({{ $labels.family }}) is {{ $value | humanizeDuration }} (threshold ${threshold}s).`,
     dashboard: { uid: 'netprobe-dns', vars: ['server'] },
     meaning: `The 99th percentile of lookup duration to one DNS server, over all nodes and checks, is above ${threshold} s.`,
     needs: `netprobe_dns_lookup_duration_seconds from node agents; p99 over ${W} > ${threshold} s for ${RATIO_FOR}, kept firing ${KEEP}.`,
@@ -47,7 +48,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     keepFiringFor: KEEP,
     timing: ratioTiming,
     summary: 'DNS lookups return SERVFAIL or time out.',
-    description: `{{ $value | humanizePercentage }} of DNS lookups via {{ $labels.via }} server {{ $labels.server }} end in SERVFAIL or timeout (threshold ${ratio * 100}%).`,
+    description: `{{ $value | humanizePercentage }} of DNS lookups via {{ $labels.via }} server {{ $labels.server }} ({{ $labels.family }}) end in SERVFAIL or timeout (threshold ${ratio * 100}%).`,
     dashboard: { uid: 'netprobe-dns', vars: ['server'] },
     meaning: `More than ${ratio * 100} % of lookups to one DNS server end in SERVFAIL or a timeout.`,
     needs: `netprobe_dns_lookups_total{result=~"servfail|timeout"} share over ${W} > ${ratio} for ${RATIO_FOR}, kept firing ${KEEP}.`,
@@ -56,6 +57,8 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     {
       alert: 'NetprobeDNSDown',
       severity: 'critical',
+      // Across families: pods resolve through the one family their resolv.conf names, so one failing
+      // family of the kube-dns Service alone is its ErrorsHigh (server is the ClusterIP), not an outage.
       expr: allFailing('cluster, check', podPath),
       // With 10 s probes and 30 s scrapes: two scrapes in a row, six lookups per node, all failed; pages within 2 minutes.
       for: '1m',
@@ -87,13 +90,13 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       severity: 'warning',
       // The smallest streak over all replicas is 0 only when some replica (not this one) answered last.
       expr:
-        `${allFailing('cluster, server', node('via="replica"'))}` +
+        `${allFailing('cluster, server, family', node('via="replica"'))}` +
         ` and on (cluster) min by (cluster) (${FAILURES}${node('via="replica"')}) == 0`,
       for: '2m',
       timing: lookupTiming,
       summary: 'One CoreDNS replica fails while the others answer.',
       description:
-        'CoreDNS replica {{ $labels.server }} has failed the last lookups from every node for at least 2 minutes while other replicas answer.',
+        'CoreDNS replica {{ $labels.server }} ({{ $labels.family }}) has failed the last lookups from every node for at least 2 minutes while other replicas answer.',
       dashboard: { uid: 'netprobe-dns', vars: ['server'] },
       meaning:
         'Direct queries to one CoreDNS pod all fail while other replicas answer; the Service still sends it a share of the queries.',
