@@ -27,7 +27,11 @@ function targetKey(srv: DnsServerTarget, check: DnsCheckConfig): string {
     : `${srv.via}/${srv.server}/${family}/${check.name}`;
 }
 
-function targetLabels(node: string, srv: DnsServerTarget, check: DnsCheckConfig) {
+function targetLabels(
+  node: string,
+  srv: DnsServerTarget,
+  check: DnsCheckConfig,
+): { node: string; check: string; via: string; server: string; family: string } {
   return { node, check: check.name, via: srv.via, server: srv.server, family: familyOf(srv.address) };
 }
 

@@ -75,7 +75,7 @@ describe('DNS feature on IPv4 and IPv6 servers', () => {
     ]);
     // The IPv6 server really was asked, over IPv6, for the AAAA record.
     expect(v6.received.some((q) => q.name === NAME && q.type === 'AAAA')).toBe(true);
-    feature.stop();
+    await feature.stop();
   });
 });
 
