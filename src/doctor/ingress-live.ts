@@ -10,6 +10,7 @@ import {
 } from '../probers/ingress.js';
 import { kubectl } from './commands.js';
 import type { DoctorFinding, DoctorSeverity } from './types.js';
+import { joinHostPort } from '../net/address.js';
 
 /** How routes are probed live (from cluster.ingress of the config). */
 export interface LiveProbeOptions {
@@ -40,7 +41,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 function controllerKey(p: RouteProbe): string {
-  return `${p.scheme}://${p.address.host}:${p.address.port}`;
+  return `${p.scheme}://${joinHostPort(p.address.host, p.address.port)}`;
 }
 
 function routeFinding(
@@ -112,7 +113,7 @@ export function certFindings(route: IngressRoute, tls: TlsInfo, nowMs: number): 
 function resultFindings(route: IngressRoute, r: IngressProbeResult, opts: LiveProbeOptions): DoctorFinding[] {
   const probe = route.probe;
   if (probe === undefined) return [];
-  const via = `${probe.scheme}://${probe.address.host}:${probe.address.port}`;
+  const via = `${probe.scheme}://${joinHostPort(probe.address.host, probe.address.port)}`;
   const what = `${probe.scheme.toUpperCase()} GET ${probe.host}${probe.path} via ${via}`;
   switch (r.result) {
     case 'no_route':

@@ -174,6 +174,11 @@ async function exchange(target: IngressProbeTarget, signal: AbortSignal): Promis
   return x;
 }
 
+/** The Host header: an IPv6 literal (a host-less rule probed by address) goes in brackets (RFC 9110 §7.2). */
+function hostHeader(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
 async function resolve(host: string, signal: AbortSignal): Promise<string> {
   signal.throwIfAborted();
   if (isIP(host) !== 0) return host;
@@ -211,7 +216,7 @@ function request(
     port: target.address.port,
     method: 'GET',
     path: target.path,
-    headers: { host: target.host, 'user-agent': 'netprobe', accept: '*/*', connection: 'close' },
+    headers: { host: hostHeader(target.host), 'user-agent': 'netprobe', accept: '*/*', connection: 'close' },
     agent: false,
     signal,
   };

@@ -26,6 +26,7 @@ import type { Job } from '../runner/scheduler.js';
 import type { RouteLast, RouteRow } from '../server/status-page.js';
 import type { ClusterContext, ClusterFeature } from './cluster.js';
 import type { Runtime } from './runtime.js';
+import { joinHostPort } from '../net/address.js';
 
 const RESULTS: readonly IngressResult[] = [
   'ok',
@@ -370,7 +371,7 @@ function recordResult(rt: Runtime, entry: RouteEntry, probe: RouteProbe, r: Ingr
     outcome: r.result,
     durationSeconds: r.durationSeconds,
     detail:
-      `${probe.scheme}://${probe.address.host}:${probe.address.port} ${r.statusCode} ${r.error ?? ''}`.trim(),
+      `${probe.scheme}://${joinHostPort(probe.address.host, probe.address.port)} ${r.statusCode} ${r.error ?? ''}`.trim(),
     at,
   });
 }
@@ -393,7 +394,7 @@ function refreshFingerprints(
 }
 
 function addressKey(probe: Pick<RouteProbe, 'scheme' | 'address'>): string {
-  return `${probe.scheme}://${probe.address.host}:${probe.address.port}`;
+  return `${probe.scheme}://${joinHostPort(probe.address.host, probe.address.port)}`;
 }
 
 /** The status-page target of a route: namespace/ingress/host+path. */

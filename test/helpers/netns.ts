@@ -5,11 +5,13 @@ import { once } from 'node:events';
  * Network namespaces as stand-in pods for the path prober's real-network tests. Each "pod" is a
  * namespace joined to the host by a veth pair on its own link-local /30 taken from 169.254.213.0/24:
  * link-local so no route outside this machine ever matches, and a /30 so the only peers are the host
- * end and the pod end. Everything is removed by cleanup(), which is synchronous so it can also run
+ * end and the pod end; each also gets a ULA /64 so the pod is dual-stack. Everything is removed by cleanup(), which is synchronous so it can also run
  * from process.on('exit') when a test run dies half-way.
  */
 
 const SUBNET_PREFIX = '169.254.213.';
+/** IPv6: one /64 per slot of a ULA prefix no real network here uses. */
+const SUBNET6_PREFIX = 'fd6e:7074:';
 
 /** One namespace and its veth link to the host. */
 export interface NetnsPod {
@@ -18,6 +20,10 @@ export interface NetnsPod {
   address: string;
   /** The host end of the veth. */
   hostAddress: string;
+  /** The pod end's IPv6 address (a ULA /64 per pod, so the pod is dual-stack). */
+  address6: string;
+  /** The host end's IPv6 address. */
+  hostAddress6: string;
   /** Runs a command inside the namespace and returns its stdout; throws on a non-zero exit. */
   exec(command: string, args: readonly string[], input?: string): string;
   /** Starts a long-running command inside the namespace; resolves once it prints `readyLine`. */
@@ -89,22 +95,30 @@ export function createNetnsLab(): NetnsLab {
     slots.add(slot);
     const hostAddress = `${SUBNET_PREFIX}${slot * 4 + 1}`;
     const address = `${SUBNET_PREFIX}${slot * 4 + 2}`;
+    const hostAddress6 = `${SUBNET6_PREFIX}${(slot + 1).toString(16)}::1`;
+    const address6 = `${SUBNET6_PREFIX}${(slot + 1).toString(16)}::2`;
     run('ip', ['netns', 'add', namespace]);
     namespaces.push(namespace);
     run('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
     links.push(hostIf);
     run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostIf]);
+    // nodad: the address is usable at once instead of after duplicate address detection.
+    run('ip', ['-6', 'addr', 'add', `${hostAddress6}/64`, 'dev', hostIf, 'nodad']);
     run('ip', ['link', 'set', hostIf, 'up']);
     const inside = (args: readonly string[]): string => run('ip', ['netns', 'exec', namespace, ...args]);
     inside(['ip', 'addr', 'add', `${address}/30`, 'dev', 'eth0']);
+    inside(['ip', '-6', 'addr', 'add', `${address6}/64`, 'dev', 'eth0', 'nodad']);
     inside(['ip', 'link', 'set', 'eth0', 'up']);
     inside(['ip', 'link', 'set', 'lo', 'up']);
     // Rejects answer with ICMP; the default rate limit (burst of 6) would turn later ones into silence.
     inside(['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    inside(['sysctl', '-qw', 'net.ipv6.icmp.ratelimit=0']);
     return {
       namespace,
       address,
       hostAddress,
+      address6,
+      hostAddress6,
       exec: (command, args, input) => run('ip', ['netns', 'exec', namespace, command, ...args], input),
       start: async (command, args, readyLine) => {
         const child = spawn('ip', ['netns', 'exec', namespace, command, ...args], { stdio: 'pipe' });
