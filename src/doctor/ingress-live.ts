@@ -1,4 +1,4 @@
-import type { IngressRoute, RouteProbe } from '../inventory/ingress-routes.js';
+import { addressSourceText, type IngressRoute, type RouteProbe } from '../inventory/ingress-routes.js';
 import { DEFAULT_RULE_PARAMS } from '../pack/rules.js';
 import {
   classify,
@@ -114,7 +114,7 @@ function resultFindings(route: IngressRoute, r: IngressProbeResult, opts: LivePr
   const probe = route.probe;
   if (probe === undefined) return [];
   const via = `${probe.scheme}://${joinHostPort(probe.address.host, probe.address.port)}`;
-  const what = `${probe.scheme.toUpperCase()} GET ${probe.host}${probe.path} via ${via}`;
+  const what = `${probe.scheme.toUpperCase()} GET ${probe.host}${probe.path} via ${via} (address from ${addressSourceText(route.addressSource)})`;
   switch (r.result) {
     case 'no_route':
       return [

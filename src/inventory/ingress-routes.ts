@@ -502,6 +502,20 @@ function makeProbe(
 /** Where a route's probe address came from, for the status page and doctor. */
 export type AddressSource = 'controller' | 'status' | 'default_controller';
 
+/** How the status page and doctor say where a probe address came from. */
+export function addressSourceText(source: AddressSource | undefined): string {
+  switch (source) {
+    case 'controller':
+      return "the class's configured controller address";
+    case 'default_controller':
+      return 'the configured default controller';
+    case 'status':
+      return 'the Ingress status, inside statusAddressCidrs';
+    default:
+      return 'unknown';
+  }
+}
+
 /**
  * The address a route is probed through. A configured controller address for the class wins:
  * whoever can write an Ingress's status must not choose where netprobe sends requests. A status

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  addressSourceText,
   buildIngressRoutes,
   routeOptionsFrom,
   checkRoute,
@@ -220,6 +221,9 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
       ...e.labels,
       state: e.route.state,
       ...(e.route.reason === undefined ? {} : { reason: e.route.reason }),
+      ...(e.route.probe === undefined
+        ? {}
+        : { via: { url: addressKey(e.route.probe), source: addressSourceText(e.route.addressSource) } }),
       problems: e.problems,
       last: e.last ?? null,
     }));

@@ -1,5 +1,6 @@
 import type { Plan } from '../plan/schema.js';
 import type { CheckView, FailureRecord } from '../runner/history.js';
+import { joinHostPort } from '../net/address.js';
 
 /**
  * The status page at `/`: one self-contained HTML document rendered from plain data (no scripts,
@@ -62,6 +63,8 @@ export interface RouteRow {
   /** probed, unprobeable or disabled. */
   state: string;
   reason?: string;
+  /** Where probes go (scheme://address) and where that address came from. */
+  via?: { url: string; source: string };
   problems: string[];
   last: RouteLast | null;
 }
@@ -348,6 +351,9 @@ function routesSection(routes: RouteRow[], now: number): string {
       badge(m),
       `<code>${esc(r.host === '' ? '*' : r.host)}${esc(r.path)}</code>`,
       `<code>${esc(r.namespace)}/${esc(r.ingress)}</code>`,
+      r.via === undefined
+        ? '<span class="muted">-</span>'
+        : `<code>${esc(r.via.url)}</code><br><span class="muted">from ${esc(r.via.source)}</span>`,
       r.last === null
         ? '<span class="muted">not yet</span>'
         : `${esc(r.last.result)} <span class="muted">HTTP ${r.last.statusCode}, ${latency(r.last.durationSeconds)}</span><br>${when(r.last.at, now)}`,
@@ -359,7 +365,11 @@ function routesSection(routes: RouteRow[], now: number): string {
     'routes',
     'Ingress routes',
     `Every host and path of every Ingress, probed through its controller. Certificates expiring within ${TLS_WARNING_DAYS} days are marked EXPIRING.`,
-    table(['State', 'Route', 'Ingress', 'Last probe', 'Certificate', 'Why'], rows, 'No Ingress route found.'),
+    table(
+      ['State', 'Route', 'Ingress', 'Probed via', 'Last probe', 'Certificate', 'Why'],
+      rows,
+      'No Ingress route found.',
+    ),
   );
 }
 
@@ -404,7 +414,7 @@ function planSection(n: NodeSections, now: number): string {
   const plan = n.plan;
   if (plan === null) return section('plan', 'Plan in use', '', planSummary(n, now));
   const servers = plan.dns.servers.map((s) =>
-    row('info', [esc(s.name), esc(s.via), `<code>${esc(s.address)}:${s.port}</code>`]),
+    row('info', [esc(s.name), esc(s.via), `<code>${esc(joinHostPort(s.address, s.port))}</code>`]),
   );
   const paths = plan.paths.map((p) =>
     row('info', [

@@ -288,6 +288,26 @@ describe('renderStatusPage', () => {
     expect(html).toContain('<meta http-equiv="refresh" content="10">');
   });
 
+  test('each route says where its probes go and where that address came from', () => {
+    const html = page(new ResultHistory(), {
+      role: 'cluster',
+      cluster: {
+        plan: null,
+        services: [],
+        findings: [],
+        routes: [
+          route({
+            host: 'v6.example',
+            via: { url: 'https://[fd00::7]:443', source: 'the Ingress status, inside statusAddressCidrs' },
+          }),
+        ],
+      },
+    });
+    expect(rows(html, 'routes').map((r) => r.text)).toEqual([
+      expect.stringContaining('https://[fd00::7]:443 from the Ingress status, inside statusAddressCidrs'),
+    ]);
+  });
+
   test('a healthy cluster shows no failing row and says what was checked', () => {
     const h = new ResultHistory();
     h.record(result({ prober: 'ingress', target: 'shop/web/shop.example/', outcome: 'ok' }));
