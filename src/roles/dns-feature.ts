@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { DnsCheckConfig } from '../config/schema.js';
-import { SeriesTracker } from '../metrics/series.js';
-import { probeDns, type DnsOutcome, type DnsResult } from '../probers/dns.js';
+import { DnsRecorder, type DnsTarget } from '../metrics/record.js';
+import { probeDns, type DnsResult } from '../probers/dns.js';
 import { clusterDomainFromSearch, parseResolvConf, type ResolvConf } from '../probers/resolv.js';
 import type { Plan } from '../plan/schema.js';
-import type { Job } from '../runner/scheduler.js';
+import { TargetSet } from '../runner/targets.js';
 import { familyOf } from '../net/address.js';
 import type { NodeFeature } from './node.js';
 import type { Runtime } from './runtime.js';
-
-const RESULTS: readonly DnsOutcome[] = ['success', 'nxdomain', 'servfail', 'refused', 'timeout', 'error'];
 
 /** A DNS server as probed: `server` is the label (pod name for replicas, else the address). */
 export interface DnsServerTarget {
@@ -27,11 +25,7 @@ function targetKey(srv: DnsServerTarget, check: DnsCheckConfig): string {
     : `${srv.via}/${srv.server}/${family}/${check.name}`;
 }
 
-function targetLabels(
-  node: string,
-  srv: DnsServerTarget,
-  check: DnsCheckConfig,
-): { node: string; check: string; via: string; server: string; family: string } {
+function targetLabels(node: string, srv: DnsServerTarget, check: DnsCheckConfig): DnsTarget['labels'] {
   return { node, check: check.name, via: srv.via, server: srv.server, family: familyOf(srv.address) };
 }
 
@@ -90,12 +84,10 @@ export function dnsServerTargets(
   return [...out, ...extra];
 }
 
-/** The DNS feature of the node role: one job per (server, check). */
+/** The DNS feature of the node role: one target per (server, check). */
 export function createDnsFeature(rt: Runtime): NodeFeature {
   const cfg = rt.config.node.dns;
   const node = rt.config.node.name || 'standalone';
-  const m = rt.metrics.dns;
-  const series = new SeriesTracker();
   let resolv: ResolvConf;
   try {
     resolv = parseResolvConf(readFileSync(cfg.resolvConf, 'utf8'));
@@ -110,38 +102,9 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
     address: s.address,
     port: s.port,
   }));
-
-  // Keys of the current plan: a probe still in flight when the plan drops its server must not
-  // bring back the series (and status row) that applyPlan just removed.
-  // The address is part of it: a server that kept its name but moved is another target.
-  let live = new Map<string, string>();
-  // Failed lookups in a row per target key, for netprobe_dns_consecutive_failures.
-  const streak = new Map<string, number>();
-  const record = (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult): void => {
-    const key = targetKey(srv, check);
-    if (live.get(key) !== `${srv.address}:${srv.port}`) return;
-    const labels = targetLabels(node, srv, check);
-    m.lookups.inc({ ...labels, result: r.outcome });
-    m.lookupDuration.observe(labels, r.durationSeconds);
-    // A gauge of the current streak lets alerts see "failing now" without a rate window.
-    const failures = r.outcome === 'success' ? 0 : (streak.get(key) ?? 0) + 1;
-    streak.set(key, failures);
-    m.consecutiveFailures.set(labels, failures);
-    series.track(key, m.consecutiveFailures, labels);
-    if (check.mode === 'search') {
-      m.searchQueries.set({ node, check: check.name }, r.queries);
-      series.track(`check/${check.name}`, m.searchQueries, { node, check: check.name });
-    }
-    rt.history.record({
-      prober: 'dns',
-      target: key,
-      ok: r.outcome === 'success',
-      outcome: r.outcome,
-      durationSeconds: r.durationSeconds,
-      detail: r.detail ?? `${r.queries} quer${r.queries === 1 ? 'y' : 'ies'}, rcode ${r.rcode ?? '-'}`,
-      at: Date.now(),
-    });
-  };
+  const recorder = new DnsRecorder(rt.metrics.dns, rt.history);
+  const targets = new TargetSet<DnsTarget, DnsResult>('dns', rt.scheduler, recorder);
+  const timing = { interval: cfg.interval, timeout: cfg.timeout };
 
   const applyPlan = (plan: Plan | undefined): void => {
     const domain = clusterDomainFromSearch(resolv.search, plan?.clusterDomain ?? cfg.clusterDomain);
@@ -151,30 +114,8 @@ export function createDnsFeature(rt: Runtime): NodeFeature {
       ...c,
       query: c.query.replaceAll('{domain}', domain),
     }));
-    const jobs: Job[] = [];
-    const next = new Map<string, string>();
-    for (const srv of servers) {
-      for (const check of checks) {
-        const key = targetKey(srv, check);
-        next.set(key, `${srv.address}:${srv.port}`);
-        const labels = targetLabels(node, srv, check);
-        // Every result value exists from the start, so rate() and ratios work before the first failure.
-        for (const result of RESULTS) {
-          m.lookups.inc({ ...labels, result }, 0);
-          series.track(key, m.lookups, { ...labels, result });
-        }
-        series.track(key, m.lookupDuration, labels);
-        jobs.push(dnsJob(srv, check, resolv, { interval: cfg.interval, timeout: cfg.timeout }, record));
-      }
-    }
-    // A server that left the plan or moved to another address starts a new streak.
-    for (const key of streak.keys()) if (next.get(key) !== live.get(key)) streak.delete(key);
-    live = next;
-    const keep = new Set(next.keys());
-    for (const check of checks) if (check.mode === 'search') keep.add(`check/${check.name}`);
-    series.retain(keep);
-    rt.history.retain('dns', keep);
-    rt.scheduler.setJobs('dns', jobs);
+    targets.set(servers.flatMap((srv) => checks.map((check) => dnsTarget(node, srv, check, resolv, timing))));
+    recorder.retainChecks(checks.filter((c) => c.mode === 'search').map((c) => c.name));
   };
 
   applyPlan(undefined);
@@ -193,22 +134,26 @@ interface DnsJobTiming {
   timeout: number;
 }
 
-function dnsJob(
+function dnsTarget(
+  node: string,
   srv: DnsServerTarget,
   check: DnsCheckConfig,
   resolv: ResolvConf,
   { interval, timeout }: DnsJobTiming,
-  record: (srv: DnsServerTarget, check: DnsCheckConfig, r: DnsResult) => void,
-): Job {
+): DnsTarget {
   // A search lookup may need one query per candidate; each gets the per-query timeout.
   const candidates = check.mode === 'search' ? resolv.search.length + 1 : 1;
   const budget = timeout * Math.min(candidates, 8);
   return {
     key: targetKey(srv, check),
+    // The address is part of it: a server that kept its name but moved is another target.
+    where: `${srv.address}:${srv.port}`,
+    labels: targetLabels(node, srv, check),
+    check,
     intervalSeconds: interval,
     timeoutSeconds: budget + 1,
-    run: async (signal) => {
-      const r = await probeDns(
+    probe: (signal) =>
+      probeDns(
         {
           server: { address: srv.address, port: srv.port },
           name: check.query,
@@ -221,8 +166,6 @@ function dnsJob(
           queryTimeoutSeconds: timeout,
         },
         signal,
-      );
-      record(srv, check, r);
-    },
+      ),
   };
 }

@@ -1,14 +1,12 @@
-import { SeriesTracker } from '../metrics/series.js';
+import { PathRecorder, type PathTarget } from '../metrics/record.js';
 import { neighboursOf } from '../plan/ring.js';
 import type { Plan, PlanPath } from '../plan/schema.js';
-import { compare, probePath, type PathKind, type PathOutcome, type PathResult } from '../probers/path.js';
+import { probePath, type PathKind, type PathResult } from '../probers/path.js';
 import { startSentinel, type Sentinel } from '../probers/sentinel.js';
-import type { Job } from '../runner/scheduler.js';
+import { TargetSet } from '../runner/targets.js';
 import { familyOf, type Family } from '../net/address.js';
 import type { NodeFeature } from './node.js';
 import type { Runtime } from './runtime.js';
-
-const OUTCOMES: readonly PathOutcome[] = ['open', 'refused', 'timeout', 'unreachable', 'no_answer', 'error'];
 
 /** A path as this node probes it. */
 export interface NodePath {
@@ -73,13 +71,34 @@ function historyTarget(p: NodePath): string {
   return p.family === 'ipv4' ? p.name : `${p.name} [ipv6]`;
 }
 
+/** A path as a target: series keyed by its identity, a move of its address makes it another one. */
+function pathTarget(node: string, p: NodePath, interval: number, timeout: number): PathTarget {
+  const target = {
+    kind: p.kind,
+    address: p.address,
+    port: p.port,
+    protocol: p.protocol,
+    check: p.check,
+    timeoutSeconds: timeout,
+    ...(p.httpPayloadBytes !== undefined ? { httpPayloadBytes: p.httpPayloadBytes } : {}),
+  };
+  return {
+    key: pathKey(p),
+    where: `${p.address}:${p.port}/${p.protocol}/${p.check}`,
+    labels: { node, path: p.name, kind: p.kind, family: p.family },
+    expected: p.expected,
+    protocol: p.protocol,
+    port: p.port,
+    row: historyTarget(p),
+    intervalSeconds: interval,
+    timeoutSeconds: timeout + 1,
+    probe: (signal) => probePath(target, signal),
+  };
+}
+
 /** The path feature of the node role: probes every path and exports expected vs observed. */
 export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   const node = rt.config.node.name || 'standalone';
-  const m = rt.metrics.path;
-  const series = new SeriesTracker();
-  // The expectation gauge has its own tracker: it is replaced on every plan, the others are kept.
-  const expectations = new SeriesTracker();
   const { interval, timeout } = rt.config.node.paths;
   let sentinel: Sentinel | undefined;
   let neighbourListener: Sentinel | undefined;
@@ -106,76 +125,13 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
     }
   }
 
-  // Keys of the current plan: a probe still in flight when the plan drops or changes its path must
-  // not bring back the series (and status row) that applyPlan just removed.
-  // The address is part of it: a path that kept its name but moved is another target.
-  let live = new Map<string, string>();
-  const record = (key: string, p: NodePath, r: PathResult): void => {
-    if (live.get(key) !== `${p.address}:${p.port}/${p.protocol}`) return;
-    const reachable = { node, path: p.name, kind: p.kind, family: p.family };
-    m.probes.inc({ ...reachable, result: r.outcome });
-    m.duration.observe({ node, kind: p.kind }, r.durationSeconds);
-    // An inconclusive result (local error) leaves no sample, so it can never fire a mismatch alert.
-    if (r.verdict === 'inconclusive') m.reachable.remove(reachable);
-    else m.reachable.set(reachable, r.verdict === 'reachable' ? 1 : 0);
-    const verdict = compare(p.expected, r.verdict);
-    rt.history.record({
-      prober: 'path',
-      target: historyTarget(p),
-      ok:
-        r.verdict !== 'inconclusive' &&
-        verdict !== 'blocked_but_allowed' &&
-        verdict !== 'reachable_but_denied',
-      outcome: `${r.outcome} (expected ${p.expected})`,
-      durationSeconds: r.durationSeconds,
-      detail: `${p.kind} ${p.protocol}/${p.port} ${r.errno ?? ''} ${r.reason ?? ''}`.trim(),
-      at: Date.now(),
-    });
-  };
-
+  const targets = new TargetSet<PathTarget, PathResult>(
+    'path',
+    rt.scheduler,
+    new PathRecorder(rt.metrics.path, rt.history),
+  );
   const applyPlan = (plan: Plan): void => {
-    const paths = nodePaths(plan, node);
-    const next = new Map<string, string>();
-    const keepExpected = new Set<string>();
-    const jobs: Job[] = paths.map((p) => {
-      // Series are keyed by the path's identity: a policy change that flips the expectation keeps
-      // the counters (and rate() windows); only the expectation gauge moves to its new label.
-      const key = pathKey(p);
-      const id = { node, path: p.name, kind: p.kind, family: p.family };
-      next.set(key, `${p.address}:${p.port}/${p.protocol}`);
-      for (const result of OUTCOMES) {
-        m.probes.inc({ ...id, result }, 0);
-        series.track(key, m.probes, { ...id, result });
-      }
-      series.track(key, m.reachable, id);
-      const expectKey = `${key}|expected`;
-      expectations.drop(expectKey);
-      m.expected.set({ ...id, expected: p.expected }, 1);
-      expectations.track(expectKey, m.expected, { ...id, expected: p.expected });
-      keepExpected.add(expectKey);
-      return {
-        key,
-        intervalSeconds: interval,
-        timeoutSeconds: timeout + 1,
-        run: async (signal) => {
-          const target = {
-            kind: p.kind,
-            address: p.address,
-            port: p.port,
-            protocol: p.protocol,
-            check: p.check,
-            timeoutSeconds: timeout,
-            ...(p.httpPayloadBytes !== undefined ? { httpPayloadBytes: p.httpPayloadBytes } : {}),
-          };
-          record(key, p, await probePath(target, signal));
-        },
-      };
-    });
-    live = next;
-    series.retain(new Set(next.keys()));
-    expectations.retain(keepExpected);
-    rt.history.retain('path', new Set(paths.map(historyTarget)));
-    rt.scheduler.setJobs('path', jobs);
+    targets.set(nodePaths(plan, node).map((p) => pathTarget(node, p, interval, timeout)));
   };
 
   return {

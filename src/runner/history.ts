@@ -96,12 +96,17 @@ export class ResultHistory {
 
   /** Forgets the current state of targets of a prober that are no longer probed (failures stay). */
   retain(prober: string, targets: ReadonlySet<string>): void {
-    for (const [key, s] of this.current) {
-      if (s.prober !== prober || targets.has(s.target)) continue;
-      this.current.delete(key);
-      const episode = this.open.get(key);
-      if (episode !== undefined) this.close(key, episode, 'removed', this.now());
+    for (const s of [...this.current.values()]) {
+      if (s.prober === prober && !targets.has(s.target)) this.remove(prober, s.target);
     }
+  }
+
+  /** Forgets one target that is no longer probed; its ongoing failure episode ends as removed. */
+  remove(prober: string, target: string): void {
+    const key = keyOf({ prober, target });
+    if (!this.current.delete(key)) return;
+    const episode = this.open.get(key);
+    if (episode !== undefined) this.close(key, episode, 'removed', this.now());
   }
 
   /** Current state, sorted failing first. */

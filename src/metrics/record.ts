@@ -1,0 +1,161 @@
+import type { DnsCheckConfig } from '../config/schema.js';
+import type { Family } from '../net/address.js';
+import type { DnsOutcome, DnsResult } from '../probers/dns.js';
+import { compare, type PathKind, type PathOutcome, type PathResult } from '../probers/path.js';
+import type { PlanPath } from '../plan/schema.js';
+import type { ResultHistory } from '../runner/history.js';
+import type { TargetSink, TargetSpec } from '../runner/targets.js';
+import type { Metrics } from './catalog.js';
+import { SeriesTracker } from './series.js';
+
+/*
+ * The recorders: one per kind of target, turning its results into series (declared in the catalog)
+ * and into the results model (ResultHistory) that the status page, /status and doctor read. Each
+ * owns the series of its targets by target key, so a removed target removes exactly its series.
+ */
+
+const DNS_RESULTS: readonly DnsOutcome[] = ['success', 'nxdomain', 'servfail', 'refused', 'timeout', 'error'];
+const PATH_RESULTS: readonly PathOutcome[] = [
+  'open',
+  'refused',
+  'timeout',
+  'unreachable',
+  'no_answer',
+  'error',
+];
+
+/** A DNS (server, check) pair as the node agent probes it. */
+export interface DnsTarget extends TargetSpec<DnsResult> {
+  labels: { node: string; check: string; via: string; server: string; family: Family };
+  check: DnsCheckConfig;
+}
+
+/** Writes DNS results; the search-cost gauge is per check, kept while a search check exists. */
+export class DnsRecorder implements TargetSink<DnsTarget, DnsResult> {
+  private readonly series = new SeriesTracker();
+  /** Failed lookups in a row per target, for netprobe_dns_consecutive_failures. */
+  private readonly streak = new Map<string, number>();
+
+  constructor(
+    private readonly m: Metrics['dns'],
+    private readonly history: ResultHistory,
+  ) {}
+
+  added(t: DnsTarget): void {
+    // Every result value exists from the start, so rate() and ratios work before the first failure.
+    for (const result of DNS_RESULTS) {
+      this.m.lookups.inc({ ...t.labels, result }, 0);
+      this.series.track(t.key, this.m.lookups, { ...t.labels, result });
+    }
+    this.series.track(t.key, this.m.lookupDuration, t.labels);
+  }
+
+  result(t: DnsTarget, r: DnsResult): void {
+    this.m.lookups.inc({ ...t.labels, result: r.outcome });
+    this.m.lookupDuration.observe(t.labels, r.durationSeconds);
+    // A gauge of the current streak lets alerts see "failing now" without a rate window.
+    const failures = r.outcome === 'success' ? 0 : (this.streak.get(t.key) ?? 0) + 1;
+    this.streak.set(t.key, failures);
+    this.m.consecutiveFailures.set(t.labels, failures);
+    this.series.track(t.key, this.m.consecutiveFailures, t.labels);
+    if (t.check.mode === 'search') {
+      const labels = { node: t.labels.node, check: t.check.name };
+      this.m.searchQueries.set(labels, r.queries);
+      this.series.track(`check/${t.check.name}`, this.m.searchQueries, labels);
+    }
+    this.history.record({
+      prober: 'dns',
+      target: t.key,
+      ok: r.outcome === 'success',
+      outcome: r.outcome,
+      durationSeconds: r.durationSeconds,
+      detail: r.detail ?? `${r.queries} quer${r.queries === 1 ? 'y' : 'ies'}, rcode ${r.rcode ?? '-'}`,
+      at: Date.now(),
+    });
+  }
+
+  removed(key: string): void {
+    // A server that left the plan or moved to another address starts a new streak.
+    this.streak.delete(key);
+    this.series.drop(key);
+    this.history.remove('dns', key);
+  }
+
+  /** Drops the search-cost gauge of checks that are no longer search checks. */
+  retainChecks(searchChecks: readonly string[]): void {
+    const keep = new Set(searchChecks.map((c) => `check/${c}`));
+    for (const key of this.series.targets()) {
+      if (key.startsWith('check/') && !keep.has(key)) this.series.drop(key);
+    }
+  }
+}
+
+/** A path as the node agent probes it. */
+export interface PathTarget extends TargetSpec<PathResult> {
+  labels: { node: string; path: string; kind: PathKind; family: Family };
+  expected: PlanPath['expected'];
+  protocol: 'TCP' | 'UDP';
+  port: number;
+  /** Its row in the results model. */
+  row: string;
+}
+
+/**
+ * Writes path results. The counters are keyed by the path's identity; the expectation is its own
+ * gauge, moved to its new label when a policy change flips it, so rate() windows survive.
+ */
+export class PathRecorder implements TargetSink<PathTarget, PathResult> {
+  private readonly series = new SeriesTracker();
+  private readonly expectations = new SeriesTracker();
+  private readonly rows = new Map<string, string>();
+
+  constructor(
+    private readonly m: Metrics['path'],
+    private readonly history: ResultHistory,
+  ) {}
+
+  added(t: PathTarget): void {
+    for (const result of PATH_RESULTS) {
+      this.m.probes.inc({ ...t.labels, result }, 0);
+      this.series.track(t.key, this.m.probes, { ...t.labels, result });
+    }
+    this.series.track(t.key, this.m.reachable, t.labels);
+    this.kept(t);
+  }
+
+  kept(t: PathTarget): void {
+    this.expectations.drop(t.key);
+    this.m.expected.set({ ...t.labels, expected: t.expected }, 1);
+    this.expectations.track(t.key, this.m.expected, { ...t.labels, expected: t.expected });
+    this.rows.set(t.key, t.row);
+  }
+
+  result(t: PathTarget, r: PathResult): void {
+    this.m.probes.inc({ ...t.labels, result: r.outcome });
+    this.m.duration.observe({ node: t.labels.node, kind: t.labels.kind }, r.durationSeconds);
+    // An inconclusive result (local error) leaves no sample, so it can never fire a mismatch alert.
+    if (r.verdict === 'inconclusive') this.m.reachable.remove(t.labels);
+    else this.m.reachable.set(t.labels, r.verdict === 'reachable' ? 1 : 0);
+    const verdict = compare(t.expected, r.verdict);
+    this.history.record({
+      prober: 'path',
+      target: t.row,
+      ok:
+        r.verdict !== 'inconclusive' &&
+        verdict !== 'blocked_but_allowed' &&
+        verdict !== 'reachable_but_denied',
+      outcome: `${r.outcome} (expected ${t.expected})`,
+      durationSeconds: r.durationSeconds,
+      detail: `${t.labels.kind} ${t.protocol}/${t.port} ${r.errno ?? ''} ${r.reason ?? ''}`.trim(),
+      at: Date.now(),
+    });
+  }
+
+  removed(key: string): void {
+    this.series.drop(key);
+    this.expectations.drop(key);
+    const row = this.rows.get(key);
+    this.rows.delete(key);
+    if (row !== undefined) this.history.remove('path', row);
+  }
+}
