@@ -8,6 +8,7 @@ import {
   isCountedPod,
   recordService,
   removeService,
+  type ServiceSummary,
   selectorMatches,
   summarizeService,
   type RecordedSeries,
@@ -45,6 +46,8 @@ interface ServiceState {
   /** The selector pair under which the Service is indexed for pod lookups. */
   pair: string | undefined;
   recorded: RecordedSeries | undefined;
+  /** What was last exported, for the status page and /status (the results model, not the registry). */
+  summary?: ServiceSummary;
 }
 
 function getIn<V>(m: Nested<V>, ns: string, name: string): V | undefined {
@@ -261,15 +264,23 @@ export class EndpointInventory {
     if (svc === undefined || svc.type === 'ExternalName') {
       if (st.recorded) removeService(this.opts.metrics.service, ns, name, st.recorded);
       st.recorded = undefined;
+      delete st.summary;
       if (svc === undefined) deleteIn(this.services, ns, name);
       return;
     }
     const pods = svc.selector ? this.matchingPods(ns, svc.selector) : [];
-    st.recorded = recordService(
-      this.opts.metrics.service,
-      summarizeService(svc, this.slicesOf(ns, name), pods),
-      st.recorded,
-    );
+    const summary = summarizeService(svc, this.slicesOf(ns, name), pods);
+    st.recorded = recordService(this.opts.metrics.service, summary, st.recorded);
+    st.summary = summary;
+  }
+
+  /** The last summary of every exported Service (what its series say). */
+  summaries(): ServiceSummary[] {
+    const out: ServiceSummary[] = [];
+    for (const byName of this.services.values()) {
+      for (const st of byName.values()) if (st.summary !== undefined) out.push(st.summary);
+    }
+    return out;
   }
 
   private flush(): void {

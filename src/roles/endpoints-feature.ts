@@ -1,58 +1,36 @@
 import { EndpointInventory } from '../inventory/endpoints.js';
-import type { Metrics } from '../metrics/catalog.js';
+import type { ServiceSummary } from '../inventory/endpoints-record.js';
 import type { ServiceProblem } from '../server/status-page.js';
 import type { ClusterContext, ClusterFeature } from './cluster.js';
 
-type Sample = { labels: Partial<Record<string, string | number>>; value: number };
-
 /**
- * Services with endpoint problems, read back from the inventory's own series so that the status
+ * Services with endpoint problems, from the same summaries the inventory exported, so the status
  * page says what the alerts see: a selector matching no pod, no ready endpoint although pods
  * match, or a named targetPort no matching pod declares.
  */
-export async function serviceProblems(m: Metrics['service']): Promise<ServiceProblem[]> {
-  const byService = new Map<string, ServiceProblem>();
-  const entry = (s: Sample): ServiceProblem => {
-    const namespace = String(s.labels.namespace ?? '');
-    const service = String(s.labels.service ?? '');
-    const key = `${namespace}/${service}`;
-    let e = byService.get(key);
-    if (e === undefined) {
-      e = { namespace, service, ready: 0, notReady: 0, terminating: 0, selectorPods: null, problems: [] };
-      byService.set(key, e);
-    }
-    return e;
-  };
-  const [endpoints, selectorPods, unresolved] = await Promise.all([
-    m.endpoints.get(),
-    m.selectorPods.get(),
-    m.targetPortUnresolved.get(),
-  ]);
-  for (const s of endpoints.values) {
-    const e = entry(s);
-    if (s.labels.state === 'ready') e.ready = s.value;
-    else if (s.labels.state === 'not_ready') e.notReady = s.value;
-    // The page shows one terminating column: leaving endpoints, serving or not.
-    else if (s.labels.state === 'terminating' || s.labels.state === 'terminating_serving')
-      e.terminating += s.value;
-  }
-  for (const s of selectorPods.values) entry(s).selectorPods = s.value;
-  const ports = new Map<string, string[]>();
-  for (const s of unresolved.values) {
-    if (s.value !== 1) continue;
-    const e = entry(s);
-    const key = `${e.namespace}/${e.service}`;
-    ports.set(key, [...(ports.get(key) ?? []), String(s.labels.port ?? '')]);
-  }
+export function serviceProblems(summaries: readonly ServiceSummary[]): ServiceProblem[] {
   const out: ServiceProblem[] = [];
-  for (const [key, e] of byService) {
+  for (const s of summaries) {
+    const problems: string[] = [];
+    const e = s.endpoints;
     // As in the alerts: a selector-less Service's endpoints are managed by hand and are not judged.
-    if (e.selectorPods === 0) e.problems.push('selector matches no pod');
-    else if (e.selectorPods !== null && e.ready === 0)
-      e.problems.push(`no ready endpoint (${e.notReady} not ready)`);
-    for (const port of ports.get(key) ?? [])
-      e.problems.push(`named targetPort of port ${port} is declared by no matching pod`);
-    if (e.problems.length > 0) out.push(e);
+    if (s.selectorPods === 0) problems.push('selector matches no pod');
+    else if (s.selectorPods !== null && e.ready === 0)
+      problems.push(`no ready endpoint (${e.not_ready} not ready)`);
+    for (const u of s.unresolved) {
+      if (u.value === 1) problems.push(`named targetPort of port ${u.port} is declared by no matching pod`);
+    }
+    if (problems.length === 0) continue;
+    out.push({
+      namespace: s.namespace,
+      service: s.service,
+      ready: e.ready,
+      notReady: e.not_ready,
+      // The page shows one terminating column: leaving endpoints, serving or not.
+      terminating: e.terminating + e.terminating_serving,
+      selectorPods: s.selectorPods,
+      problems,
+    });
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.service.localeCompare(b.service));
 }
@@ -67,11 +45,11 @@ export function createEndpointsFeature(ctx: ClusterContext): ClusterFeature {
   return {
     name: 'endpoints',
     start: () => inventory.start(),
-    status: async () => ({
+    status: () => ({
       services: ctx.cache.services.list().length,
-      problems: await serviceProblems(ctx.rt.metrics.service),
+      problems: serviceProblems(inventory.summaries()),
     }),
-    sections: async () => ({ services: await serviceProblems(ctx.rt.metrics.service) }),
+    sections: () => ({ services: serviceProblems(inventory.summaries()) }),
     stop: () => inventory.stop(),
   };
 }

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { createClusterCache, startCache, stopCache, type ClusterCache } from '../../src/kube/cache.js';
 import { EndpointInventory } from '../../src/inventory/endpoints.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { serviceProblems } from '../../src/roles/endpoints-feature.js';
 import { createMetrics } from '../../src/metrics/catalog.js';
 import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
@@ -328,6 +329,25 @@ describe('EndpointInventory against the fake API', () => {
       'draining',
       expected('shop', 'draining', { terminating_serving: 1, terminating: 1, pods: 2, unresolved: 0 }),
     );
+  });
+
+  test('the status page problems come from the exported summaries, and a deleted Service leaves them', async () => {
+    apply(service('shop', 'lonely', { selector: { app: 'nobody' } }));
+    await expectLines('shop', 'lonely', expected('shop', 'lonely', { pods: 0, unresolved: 0 }));
+    expect(serviceProblems(inventory.summaries()).filter((p) => p.service === 'lonely')).toEqual([
+      {
+        namespace: 'shop',
+        service: 'lonely',
+        ready: 0,
+        notReady: 0,
+        terminating: 0,
+        selectorPods: 0,
+        problems: ['selector matches no pod'],
+      },
+    ]);
+    api.store.remove('Service', 'shop', 'lonely');
+    await waitFor('lonely gone', () => !inventory.summaries().some((s) => s.service === 'lonely'));
+    expect(serviceProblems(inventory.summaries()).some((p) => p.service === 'lonely')).toBe(false);
   });
 
   test('selector edit: pods app=backend-v2, selector app=backend gives 0 pods and 0 endpoints', async () => {
