@@ -36,6 +36,32 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 30_000;
  * Raw JSON (not client-node's typed models) keeps field names as the API spells them.
  */
 export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOptions = {}): Promise<unknown> {
+  const { status, text, url } = await kubeExchange(kc, path, opts);
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new KubeApiError(
+      `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}, body is not JSON`,
+      status,
+    );
+  }
+  if (status >= 200 && status < 300) return parsed;
+  throw new KubeApiError(
+    `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}: ${statusMessage(parsed)}`,
+    status,
+  );
+}
+
+/**
+ * One request with the kubeconfig's credentials, within the same limits, returning the status and
+ * the body as text (for the plain-text endpoints such as /readyz).
+ */
+export async function kubeExchange(
+  kc: KubeConfig,
+  path: string,
+  opts: RestOptions = {},
+): Promise<{ status: number; text: string; url: URL }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(cluster.server + path);
@@ -51,7 +77,7 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
   const lib = url.protocol === 'https:' ? https : http;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const deadlineMs = opts.deadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-  return new Promise<unknown>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const req = lib.request(url, { ...reqOpts, timeout: opts.timeoutMs ?? 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -75,28 +101,7 @@ export async function kubeRequest(kc: KubeConfig, path: string, opts: RestOption
       });
       res.on('error', reject);
     });
-    const settle = (status: number, text: string): void => {
-      let parsed: unknown;
-      try {
-        parsed = text === '' ? {} : JSON.parse(text);
-      } catch {
-        reject(
-          new KubeApiError(
-            `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}, body is not JSON`,
-            status,
-          ),
-        );
-        return;
-      }
-      if (status >= 200 && status < 300) resolve(parsed);
-      else
-        reject(
-          new KubeApiError(
-            `${opts.method ?? 'GET'} ${url.pathname}: HTTP ${status}: ${statusMessage(parsed)}`,
-            status,
-          ),
-        );
-    };
+    const settle = (status: number, text: string): void => resolve({ status, text, url });
     req.on('timeout', () => req.destroy(new Error(`request to ${url.pathname} timed out`)));
     // The idle timeout never fires on a server that trickles bytes: bound the whole exchange too.
     const deadline = setTimeout(

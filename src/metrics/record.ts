@@ -159,3 +159,55 @@ export class PathRecorder implements TargetSink<PathTarget, PathResult> {
     if (row !== undefined) this.history.remove('path', row);
   }
 }
+
+/** How one probe of the API server's /readyz ended. */
+export interface ApiserverResult {
+  result: 'ok' | 'not_ready' | 'error';
+  status: number;
+  durationSeconds: number;
+  detail: string;
+}
+
+/** The API server /readyz target of the cluster role (one, with no labels of its own). */
+export type ApiserverTarget = TargetSpec<ApiserverResult>;
+
+const APISERVER_RESULTS: ReadonlyArray<ApiserverResult['result']> = ['ok', 'not_ready', 'error'];
+
+/** Writes API server readiness: series exist from the start and go when the target does. */
+export class ApiserverRecorder implements TargetSink<ApiserverTarget, ApiserverResult> {
+  private readonly series = new SeriesTracker();
+
+  constructor(
+    private readonly m: Metrics['kube'],
+    private readonly history: ResultHistory,
+  ) {}
+
+  added(t: ApiserverTarget): void {
+    for (const result of APISERVER_RESULTS) {
+      this.m.apiserverProbes.inc({ result }, 0);
+      this.series.track(t.key, this.m.apiserverProbes, { result });
+    }
+    this.series.track(t.key, this.m.apiserverProbeDuration, {});
+  }
+
+  result(t: ApiserverTarget, r: ApiserverResult): void {
+    this.m.apiserverProbes.inc({ result: r.result });
+    this.m.apiserverProbeDuration.observe(r.durationSeconds);
+    this.m.apiserverReady.set(r.result === 'ok' ? 1 : 0);
+    this.series.track(t.key, this.m.apiserverReady, {});
+    this.history.record({
+      prober: 'apiserver',
+      target: t.key,
+      ok: r.result === 'ok',
+      outcome: r.result,
+      durationSeconds: r.durationSeconds,
+      detail: r.detail,
+      at: Date.now(),
+    });
+  }
+
+  removed(key: string): void {
+    this.series.drop(key);
+    this.history.remove('apiserver', key);
+  }
+}

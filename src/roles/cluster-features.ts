@@ -1,3 +1,4 @@
+import { createApiserverFeature } from './apiserver-feature.js';
 import type { ClusterFeatureFactory } from './cluster.js';
 import { createEndpointsFeature } from './endpoints-feature.js';
 import { createIngressFeature } from './ingress-feature.js';
@@ -5,5 +6,5 @@ import { createPolicyFeature } from './policy-feature.js';
 
 /** The cluster role's features, in start order. */
 export function clusterFeatures(): ClusterFeatureFactory[] {
-  return [createEndpointsFeature, createIngressFeature, createPolicyFeature];
+  return [createEndpointsFeature, createIngressFeature, createPolicyFeature, createApiserverFeature];
 }

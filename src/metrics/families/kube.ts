@@ -1,4 +1,4 @@
-import { counter, gauge, type DefineContext } from '../define.js';
+import { counter, gauge, histogram, type DefineContext } from '../define.js';
 
 /** Health of the Kubernetes watches and size of the object cache. */
 export function kubeMetrics(ctx: DefineContext) {
@@ -26,6 +26,25 @@ export function kubeMetrics(ctx: DefineContext) {
       help: 'Objects received from the API that were malformed and skipped.',
       labelNames: ['resource'] as const,
       role: 'both',
+    }),
+    apiserverReady: gauge(ctx, {
+      name: 'netprobe_kube_apiserver_ready',
+      help: "1 when the API server's last /readyz answered 200 within the timeout, else 0 (cluster role, leader).",
+      labelNames: [] as const,
+      role: 'cluster',
+    }),
+    apiserverProbes: counter(ctx, {
+      name: 'netprobe_kube_apiserver_probes_total',
+      help: 'Probes of the API server /readyz by result: ok, not_ready (an HTTP status other than 200), error (no answer: refused, reset, timeout).',
+      labelNames: ['result'] as const,
+      role: 'cluster',
+    }),
+    apiserverProbeDuration: histogram(ctx, {
+      name: 'netprobe_kube_apiserver_probe_duration_seconds',
+      help: 'Duration of the API server /readyz probe, answered or not.',
+      labelNames: [] as const,
+      role: 'cluster',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     }),
   };
 }

@@ -119,6 +119,24 @@ export function agentsBoard(): BoardSpec {
               },
             ],
           },
+          {
+            kind: 'timeseries',
+            title: 'API server /readyz',
+            description:
+              "The API server's own readiness as the cluster-role leader probes it (1 ready), and the p99 answer time.",
+            unit: 'none',
+            queries: [
+              { expr: `max(${q('netprobe_kube_apiserver_ready', I)})`, legend: 'ready' },
+              {
+                expr: `histogram_quantile(0.99, sum by (le) (${rate('netprobe_kube_apiserver_probe_duration_seconds_bucket', I)}))`,
+                legend: 'p99 seconds',
+              },
+              {
+                expr: `sum by (result) (${rate('netprobe_kube_apiserver_probes_total', I)})`,
+                legend: 'probes/s {{result}}',
+              },
+            ],
+          },
         ],
       },
       {
