@@ -1,9 +1,11 @@
 import type { DnsCheckConfig } from '../config/schema.js';
 import type { Family } from '../net/address.js';
 import type { DnsOutcome, DnsResult } from '../probers/dns.js';
+import type { IngressPhases, IngressProbeResult, IngressResult } from '../probers/ingress.js';
 import { compare, type PathKind, type PathOutcome, type PathResult } from '../probers/path.js';
 import type { PlanPath } from '../plan/schema.js';
 import type { ResultHistory } from '../runner/history.js';
+import type { RouteLast } from '../server/status-page.js';
 import type { TargetSink, TargetSpec } from '../runner/targets.js';
 import type { Metrics } from './catalog.js';
 import { SeriesTracker } from './series.js';
@@ -210,4 +212,141 @@ export class ApiserverRecorder implements TargetSink<ApiserverTarget, ApiserverR
     this.series.drop(key);
     this.history.remove('apiserver', key);
   }
+}
+
+/** The labels of one Ingress route (host and path as the Ingress spells them). */
+export interface RouteLabels {
+  namespace: string;
+  ingress: string;
+  host: string;
+  path: string;
+}
+
+/** An Ingress route as a probe target; `scheme` decides whether it has TLS series. */
+export interface IngressTarget extends TargetSpec<IngressProbeResult> {
+  labels: RouteLabels;
+  scheme: 'http' | 'https';
+  /** scheme://address, for the results model's detail. */
+  via: string;
+  row: string;
+}
+
+const INGRESS_RESULTS: readonly IngressResult[] = [
+  'ok',
+  'no_route',
+  'backend_unavailable',
+  'server_error',
+  'unexpected_status',
+  'timeout',
+  'connect_error',
+  'tls_error',
+];
+const INGRESS_PHASES: ReadonlyArray<keyof IngressPhases> = [
+  'resolve',
+  'connect',
+  'tls',
+  'processing',
+  'transfer',
+];
+
+/**
+ * Writes Ingress route results and keeps each route's last result for the status page. TLS series
+ * are per host: they stay while any https route of the host is a target.
+ */
+export class IngressRecorder implements TargetSink<IngressTarget, IngressProbeResult> {
+  private readonly series = new SeriesTracker();
+  private readonly last = new Map<string, RouteLast>();
+  private readonly rows = new Map<string, string>();
+  /** TLS host series id -> route keys that keep it. */
+  private readonly hosts = new Map<string, Set<string>>();
+  private readonly hostOf = new Map<string, string>();
+
+  constructor(
+    private readonly m: Metrics['ingress'],
+    private readonly history: ResultHistory,
+  ) {}
+
+  added(t: IngressTarget): void {
+    const l = t.labels;
+    for (const result of INGRESS_RESULTS) {
+      this.m.probes.inc({ ...l, result }, 0);
+      this.series.track(t.key, this.m.probes, { ...l, result });
+    }
+    this.series.track(t.key, this.m.routeUp, l);
+    this.series.track(t.key, this.m.statusCode, l);
+    this.series.track(t.key, this.m.duration, l);
+    for (const phase of INGRESS_PHASES) this.series.track(t.key, this.m.phase, { ...l, phase });
+    this.rows.set(t.key, t.row);
+    if (t.scheme !== 'https') return;
+    const host = hostLabels(l);
+    const id = `tls${JSON.stringify(Object.values(host))}`;
+    const keepers = this.hosts.get(id) ?? new Set<string>();
+    keepers.add(t.key);
+    this.hosts.set(id, keepers);
+    this.hostOf.set(t.key, id);
+    this.series.track(id, this.m.certExpiry, host);
+    this.series.track(id, this.m.certHostnameMatch, host);
+    this.series.track(id, this.m.certVerified, host);
+  }
+
+  result(t: IngressTarget, r: IngressProbeResult): void {
+    const l = t.labels;
+    this.m.routeUp.set(l, r.result === 'ok' ? 1 : 0);
+    this.m.probes.inc({ ...l, result: r.result });
+    this.m.statusCode.set(l, r.statusCode);
+    this.m.duration.observe(l, r.durationSeconds);
+    for (const phase of INGRESS_PHASES) this.m.phase.set({ ...l, phase }, r.phases[phase]);
+    if (t.scheme === 'https' && r.tls !== undefined) {
+      const host = hostLabels(l);
+      this.m.certExpiry.set(host, r.tls.notAfter);
+      this.m.certHostnameMatch.set(host, r.tls.hostnameMatch ? 1 : 0);
+      this.m.certVerified.set(host, r.tls.verified ? 1 : 0);
+    }
+    const at = Date.now();
+    this.last.set(t.key, {
+      result: r.result,
+      statusCode: r.statusCode,
+      durationSeconds: r.durationSeconds,
+      at,
+      ...(r.tls === undefined
+        ? {}
+        : {
+            tls: { notAfter: r.tls.notAfter, hostnameMatch: r.tls.hostnameMatch, verified: r.tls.verified },
+          }),
+    });
+    this.history.record({
+      prober: 'ingress',
+      target: t.row,
+      ok: r.result === 'ok',
+      outcome: r.result,
+      durationSeconds: r.durationSeconds,
+      detail: `${t.via} ${r.statusCode} ${r.error ?? ''}`.trim(),
+      at,
+    });
+  }
+
+  removed(key: string): void {
+    this.series.drop(key);
+    this.last.delete(key);
+    const row = this.rows.get(key);
+    this.rows.delete(key);
+    if (row !== undefined) this.history.remove('ingress', row);
+    const id = this.hostOf.get(key);
+    this.hostOf.delete(key);
+    if (id === undefined) return;
+    const keepers = this.hosts.get(id);
+    keepers?.delete(key);
+    if (keepers !== undefined && keepers.size > 0) return;
+    this.hosts.delete(id);
+    this.series.drop(id);
+  }
+
+  /** The route's last result (the status page's "last probe"), null before the first one. */
+  lastOf(key: string): RouteLast | null {
+    return this.last.get(key) ?? null;
+  }
+}
+
+function hostLabels(l: RouteLabels): { namespace: string; ingress: string; host: string } {
+  return { namespace: l.namespace, ingress: l.ingress, host: l.host };
 }

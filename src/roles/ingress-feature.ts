@@ -10,43 +10,26 @@ import {
   type RouteProbe,
 } from '../inventory/ingress-routes.js';
 import type { EndpointSliceP } from '../kube/projections.js';
+import { IngressRecorder, type IngressTarget, type RouteLabels } from '../metrics/record.js';
 import { SeriesTracker } from '../metrics/series.js';
 import {
   classify,
   createIngressTrust,
   fingerprintDefaultBackend,
   probeIngressRoute,
-  type IngressPhases,
   type IngressProbeResult,
-  type IngressResult,
   type IngressTrust,
   type ResponseFingerprint,
 } from '../probers/ingress.js';
 import { debounce } from '../runner/debounce.js';
-import type { Job } from '../runner/scheduler.js';
-import type { RouteLast, RouteRow } from '../server/status-page.js';
+import { TargetSet } from '../runner/targets.js';
+import type { RouteRow } from '../server/status-page.js';
 import type { ClusterContext, ClusterFeature } from './cluster.js';
 import type { Runtime } from './runtime.js';
 import { joinHostPort } from '../net/address.js';
 
-const RESULTS: readonly IngressResult[] = [
-  'ok',
-  'no_route',
-  'backend_unavailable',
-  'server_error',
-  'unexpected_status',
-  'timeout',
-  'connect_error',
-  'tls_error',
-];
-const PHASES: ReadonlyArray<keyof IngressPhases> = ['resolve', 'connect', 'tls', 'processing', 'transfer'];
 /** A controller's default backend rarely changes; a redeploy that changes it is caught within this. */
 const FINGERPRINT_MAX_AGE_MS = 5 * 60_000;
-
-type RouteLabels = { namespace: string; ingress: string; host: string; path: string };
-
-/** What the status page shows of a route's last probe. */
-type LastResult = RouteLast & { result: IngressResult };
 
 /** One route as this feature tracks it, rebuilt on every recompute. */
 interface RouteEntry {
@@ -54,7 +37,6 @@ interface RouteEntry {
   labels: RouteLabels;
   route: IngressRoute;
   problems: string[];
-  last?: LastResult;
 }
 
 /** The default-backend fingerprint of one controller address. */
@@ -141,24 +123,23 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
     return fp.value;
   };
 
-  const record = (key: string, probe: RouteProbe, r: IngressProbeResult): void => {
-    // Recomputes replace entries often (every EndpointSlice change), so a probe records into the current one;
-    // a probe that ends after its route was removed, disabled or moved to another scheme must not recreate series.
-    const entry = state.routes.get(key);
-    const current = entry?.route.state === 'probed' && entry.route.probe?.scheme === probe.scheme;
-    if (stopped || entry === undefined || !current) return;
-    recordResult(rt, entry, probe, r);
-  };
+  const recorder = new IngressRecorder(rt.metrics.ingress, rt.history);
+  const targets = new TargetSet<IngressTarget, IngressProbeResult>('ingress', rt.scheduler, recorder);
 
-  const makeJob = (entry: RouteEntry, probe: RouteProbe): Job => ({
+  const routeTarget = (entry: RouteEntry, probe: RouteProbe): IngressTarget => ({
     key: entry.key,
+    // A route moved to another controller address, scheme or Host is another target.
+    where: `${addressKey(probe)} ${probe.host}${probe.path}`,
+    labels: entry.labels,
+    scheme: probe.scheme,
+    via: addressKey(probe),
+    row: historyTarget(entry.labels),
     intervalSeconds: cfg.interval,
     timeoutSeconds: cfg.timeout,
-    run: async (signal) => {
-      const target = { ...probe, maxBodyBytes: cfg.maxBodyBytes, trust };
-      const raw = await probeIngressRoute(target, signal);
+    probe: async (signal) => {
+      const raw = await probeIngressRoute({ ...probe, maxBodyBytes: cfg.maxBodyBytes, trust }, signal);
       const noRoute = probe.detectNoRoute ? await fingerprintFor(probe, signal) : undefined;
-      record(entry.key, probe, classify(raw, noRoute));
+      return classify(raw, noRoute);
     },
   });
 
@@ -176,7 +157,7 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
     const lookups = cacheLookups(ctx);
     const next = new Map<string, RouteEntry>();
     const keep = new Set<string>();
-    const jobs: Job[] = [];
+    const probed: IngressTarget[] = [];
     for (const route of inv.routes) {
       const labels = {
         namespace: route.namespace,
@@ -192,19 +173,15 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
         labels,
         route,
         problems: checkRoute(route, lookups),
-        last: state.routes.get(key)?.last,
       };
       next.set(key, entry);
       trackProblems(rt, series, entry, keep);
-      if (route.state !== 'probed' || route.probe === undefined) continue;
-      trackProbeSeries(rt, series, entry, route.probe, keep);
-      jobs.push(makeJob(entry, route.probe));
+      if (route.state === 'probed' && route.probe !== undefined) probed.push(routeTarget(entry, route.probe));
     }
     state.routes = next;
     series.retain(keep);
     refreshFingerprints(state, inv.routes, refresh, fingerprint);
-    rt.history.retain('ingress', new Set(jobs.map((j) => historyTarget(next.get(j.key)?.labels))));
-    rt.scheduler.setJobs('ingress', jobs);
+    targets.set(probed);
   };
 
   const update = debounce(recompute, 250, 1000);
@@ -225,7 +202,7 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
         ? {}
         : { via: { url: addressKey(e.route.probe), source: addressSourceText(e.route.addressSource) } }),
       problems: e.problems,
-      last: e.last ?? null,
+      last: recorder.lastOf(e.key),
     }));
 
   return {
@@ -249,7 +226,7 @@ export function createIngressFeature(ctx: ClusterContext): ClusterFeature {
     stop: () => {
       stopped = true;
       update.cancel();
-      rt.scheduler.setJobs('ingress', []);
+      targets.clear();
     },
   };
 }
@@ -314,72 +291,6 @@ function trackProblems(rt: Runtime, series: SeriesTracker, entry: RouteEntry, ke
   }
 }
 
-/** Pre-initialises a probed route's counters and tracks every series its probes will write. */
-function trackProbeSeries(
-  rt: Runtime,
-  series: SeriesTracker,
-  entry: RouteEntry,
-  probe: RouteProbe,
-  keep: Set<string>,
-): void {
-  const m = rt.metrics.ingress;
-  const l = entry.labels;
-  keep.add(entry.key);
-  for (const result of RESULTS) {
-    m.probes.inc({ ...l, result }, 0);
-    series.track(entry.key, m.probes, { ...l, result });
-  }
-  series.track(entry.key, m.routeUp, l);
-  series.track(entry.key, m.statusCode, l);
-  series.track(entry.key, m.duration, l);
-  for (const phase of PHASES) series.track(entry.key, m.phase, { ...l, phase });
-  if (probe.scheme !== 'https') return;
-  // TLS series are per host: every https path of the host keeps them alive.
-  const host = { namespace: l.namespace, ingress: l.ingress, host: l.host };
-  const id = `tls${JSON.stringify(Object.values(host))}`;
-  keep.add(id);
-  series.track(id, m.certExpiry, host);
-  series.track(id, m.certHostnameMatch, host);
-  series.track(id, m.certVerified, host);
-}
-
-/** Writes one probe result to the metrics, the route's status and the history. */
-function recordResult(rt: Runtime, entry: RouteEntry, probe: RouteProbe, r: IngressProbeResult): void {
-  const m = rt.metrics.ingress;
-  const l = entry.labels;
-  m.routeUp.set(l, r.result === 'ok' ? 1 : 0);
-  m.probes.inc({ ...l, result: r.result });
-  m.statusCode.set(l, r.statusCode);
-  m.duration.observe(l, r.durationSeconds);
-  for (const phase of PHASES) m.phase.set({ ...l, phase }, r.phases[phase]);
-  if (probe.scheme === 'https' && r.tls !== undefined) {
-    const host = { namespace: l.namespace, ingress: l.ingress, host: l.host };
-    m.certExpiry.set(host, r.tls.notAfter);
-    m.certHostnameMatch.set(host, r.tls.hostnameMatch ? 1 : 0);
-    m.certVerified.set(host, r.tls.verified ? 1 : 0);
-  }
-  const at = Date.now();
-  entry.last = {
-    result: r.result,
-    statusCode: r.statusCode,
-    durationSeconds: r.durationSeconds,
-    at,
-    ...(r.tls === undefined
-      ? {}
-      : { tls: { notAfter: r.tls.notAfter, hostnameMatch: r.tls.hostnameMatch, verified: r.tls.verified } }),
-  };
-  rt.history.record({
-    prober: 'ingress',
-    target: historyTarget(l),
-    ok: r.result === 'ok',
-    outcome: r.result,
-    durationSeconds: r.durationSeconds,
-    detail:
-      `${probe.scheme}://${joinHostPort(probe.address.host, probe.address.port)} ${r.statusCode} ${r.error ?? ''}`.trim(),
-    at,
-  });
-}
-
 /** Starts a fingerprint for every controller address that is new, and for all of them when the set changed. */
 function refreshFingerprints(
   state: State,
@@ -402,8 +313,8 @@ function addressKey(probe: Pick<RouteProbe, 'scheme' | 'address'>): string {
 }
 
 /** The status-page target of a route: namespace/ingress/host+path. */
-function historyTarget(l: RouteLabels | undefined): string {
-  return l === undefined ? '' : `${l.namespace}/${l.ingress}/${l.host}${l.path}`;
+function historyTarget(l: RouteLabels): string {
+  return `${l.namespace}/${l.ingress}/${l.host}${l.path}`;
 }
 
 /** Waits for `p` but no longer than the signal allows (the scheduler's hard timeout). */

@@ -155,7 +155,7 @@ describe('the faulty sandbox, as /metrics shows it', () => {
   });
 
   it('Paths: a path expected allowed is blocked (value 0), one expected denied is reachable (value 1)', () => {
-    const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared' };
+    const labels = { node: 'node-a', path: 'checkout-to-payments-db', kind: 'declared', family: 'ipv4' };
     expect(sample(node, 'netprobe_path_expected', { ...labels, expected: 'allow' })).toBe(1);
     expect(sample(node, 'netprobe_path_reachable', labels)).toBe(0);
     expect(
@@ -166,7 +166,7 @@ describe('the faulty sandbox, as /metrics shows it', () => {
     ).toBe(1);
     // Denied by shop's default-deny, yet the connection is refused by the host, not dropped: the
     // packets got through, as they do without a CNI that enforces NetworkPolicy.
-    const denied = { node: 'node-a', path: 'agents-to-shop-database', kind: 'declared' };
+    const denied = { node: 'node-a', path: 'agents-to-shop-database', kind: 'declared', family: 'ipv4' };
     expect(sample(node, 'netprobe_path_expected', { ...denied, expected: 'deny' })).toBe(1);
     expect(sample(node, 'netprobe_path_reachable', denied)).toBe(1);
     expect(

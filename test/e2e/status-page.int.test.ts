@@ -158,7 +158,8 @@ describe('status page on the sandbox with planted faults', () => {
 
   test('cluster page: the summary counts the failing checks and the CSP holds', async () => {
     const summary = await cluster.page.locator('#summary').textContent();
-    expect(summary).toMatch(/6 checks · 3 failing/);
+    // Six Ingress routes and the API server's /readyz.
+    expect(summary).toMatch(/7 checks · 3 failing/);
     expect(summary).toMatch(/3 Services with endpoint problems/);
     expectStrictCsp(cluster);
   });
