@@ -54,7 +54,10 @@ export class SourceLimiter {
     const key = sourceKey(address);
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.options.burst, at: now };
-    const refilled = Math.min(this.options.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.options.rate);
+    const refilled = Math.min(
+      this.options.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.options.rate,
+    );
     // Re-inserted on every use, so the Map's first key is the least recently seen source.
     this.buckets.delete(key);
     const allowed = refilled >= 1;

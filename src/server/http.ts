@@ -124,9 +124,14 @@ export function createApp(
 }
 
 /** Answers a malformed or too slow request itself, as Node would, but counts it. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex, onRefusal: (r: RefusalReason) => void): void {
+function onClientError(
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+  onRefusal: (r: RefusalReason) => void,
+): void {
   // A peer that reset or went away is not a refusal; a response already under way cannot be replaced.
-  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  const inFlight =
+    (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight) {
     socket.destroy();
     return;
@@ -165,7 +170,9 @@ export async function startHttpServer(
   // Node closes connections beyond this as soon as it accepts them, and says so with 'drop'.
   server.maxConnections = limits.maxConnections;
   server.on('drop', () => onRefusal('connections'));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, onRefusal));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    onClientError(err, socket, onRefusal),
+  );
   // Without a listener Node answers "100 Continue" itself, inviting a body no route takes.
   server.on('checkContinue', (req: IncomingMessage, res: http.ServerResponse) => app(req, res));
   // A client that stops reading its answer would hold a connection slot forever.
