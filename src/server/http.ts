@@ -174,7 +174,9 @@ export async function startHttpServer(
     onClientError(err, socket, onRefusal),
   );
   // Without a listener Node answers "100 Continue" itself, inviting a body no route takes.
-  server.on('checkContinue', (req: IncomingMessage, res: http.ServerResponse) => app(req, res));
+  server.on('checkContinue', (req: IncomingMessage, res: http.ServerResponse) => {
+    app(req, res);
+  });
   // A client that stops reading its answer would hold a connection slot forever.
   server.setTimeout(limits.requestTimeout * 1000);
   await new Promise<void>((resolve, reject) => {

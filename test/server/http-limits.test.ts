@@ -118,7 +118,7 @@ describe('metrics server limits', () => {
         method: 'POST',
         body: new ReadableStream({ start: (c) => c.enqueue(new Uint8Array(10)) }),
         duplex: 'half',
-      } as RequestInit);
+      });
       expect(res.status).toBe(413);
     } finally {
       await server.close();
