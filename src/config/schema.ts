@@ -112,6 +112,23 @@ const declaredPath = z.strictObject({
   httpPayloadBytes: z.number().int().min(0).max(10_000_000).optional(),
 });
 
+/**
+ * Limits of the sentinel and neighbour listeners (each has its own budget). Probers connect, send
+ * one short request head and read at most one payload, so anything slower or more is refused.
+ */
+const sentinelLimits = z.strictObject({
+  /** Connections open at once; more are closed as soon as they are accepted. */
+  maxConnections: z.number().int().min(1).max(10_000).default(256),
+  /** The request head must be complete this long after the connection was accepted. */
+  headerTimeout: duration(0.5, 60).default(5),
+  /** A socket with no traffic for this long is closed, whatever state it is in. */
+  idleTimeout: duration(1, 300).default(10),
+  /** Payload responses per second per source address (an IPv6 /64 counts as one source). */
+  payloadRate: z.number().min(0.1).max(1000).default(5),
+  /** Payload responses a source may get at once before the rate applies. */
+  payloadBurst: z.number().int().min(1).max(1000).default(10),
+});
+
 const nodeConfig = z.strictObject({
   /** This node's name (NODE_NAME from the downward API). */
   name: z.string().default(''),
@@ -136,6 +153,7 @@ const nodeConfig = z.strictObject({
    * answer on each of their pod IPs.
    */
   sentinelAddress: z.string().default(''),
+  listeners: sentinelLimits.default(() => sentinelLimits.parse({})),
 });
 
 /** Private and shared address space: where an in-cluster load balancer or node address lives. */
@@ -237,6 +255,26 @@ const clusterConfig = z.strictObject({
     }),
 });
 
+/**
+ * Limits of the metrics/status HTTP server. Scrapers and kubelet probes send one short GET and
+ * read the answer; a client slower than these timeouts is cut, one beyond the cap is dropped.
+ */
+const serverConfig = z
+  .strictObject({
+    /** Connections open at once (idle keep-alive ones included); more are closed on accept. */
+    maxConnections: z.number().int().min(1).max(10_000).default(64),
+    /** The request head must arrive this long after the connection opened (or went idle). */
+    headersTimeout: duration(0.5, 60).default(5),
+    /** The whole request, head included, must arrive within this. */
+    requestTimeout: duration(0.5, 300).default(10),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeout: duration(0.5, 300).default(5),
+  })
+  .refine((v) => v.headersTimeout <= v.requestTimeout, {
+    message: 'expected headersTimeout no longer than requestTimeout',
+    path: ['headersTimeout'],
+  });
+
 /** The whole configuration file; both roles read the same file and use their own section. */
 export const configSchema = z.strictObject({
   /** An empty host (":9808") listens on every address of the pod's families, as sentinelAddress does. */
@@ -245,6 +283,7 @@ export const configSchema = z.strictObject({
   kubeconfig: z.string().optional(),
   /** Bounded wait for in-flight probes on SIGTERM. */
   shutdownGrace: duration(0, 120).default(5),
+  server: serverConfig.default(() => serverConfig.parse({})),
   node: nodeConfig.default(() => nodeConfig.parse({})),
   cluster: clusterConfig.default(() => clusterConfig.parse({})),
 });
@@ -259,4 +298,6 @@ export interface DnsCheckConfig {
   mode: 'fqdn' | 'search';
 }
 export type DeclaredPath = z.output<typeof declaredPath>;
+export type ServerConfig = z.output<typeof serverConfig>;
+export type SentinelLimitsConfig = z.output<typeof sentinelLimits>;
 export type LeaderElectionConfig = z.output<typeof leaderElection>;

@@ -9,6 +9,7 @@ import { ingressMetrics } from './families/ingress.js';
 import { policyMetrics } from './families/policy.js';
 import { pathMetrics } from './families/path.js';
 import { leaderMetrics } from './families/leader.js';
+import { listenerMetrics } from './families/listener.js';
 
 /**
  * Declares every netprobe metric on the given registry (never the global default).
@@ -38,6 +39,7 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     policy: policyMetrics(ctx),
     path: pathMetrics(ctx),
     leader: leaderMetrics(ctx),
+    listener: listenerMetrics(ctx),
     specs: ctx.specs as readonly MetricSpec[],
   };
 }

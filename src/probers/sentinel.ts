@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
+import type { RefusalReason } from '../metrics/families/listener.js';
+import { SourceLimiter } from './source-limiter.js';
 
 /**
  * The node agent's own listener: the target of the policy sentinel path (netprobe's NetworkPolicy
@@ -10,8 +12,13 @@ import { once } from 'node:events';
  * costs one closed socket.
  */
 
-/** Largest payload the sentinel serves (1 MiB): enough to fill many full-size segments. */
-export const MAX_PAYLOAD_BYTES = 1_048_576;
+/**
+ * Largest payload the sentinel serves (64 KiB). An MTU black hole drops every segment larger than
+ * the path allows, so one full-size segment already stalls the body; 64 KiB is more than 40 segments
+ * at MTU 1500 and 7 at a 9001-byte jumbo MTU, and still small enough that the sentinel cannot be
+ * used to pull bulk data (1 MiB answered a 26-byte request).
+ */
+export const MAX_PAYLOAD_BYTES = 65_536;
 
 /** The request path of the payload contract between the path prober and the sentinel. */
 export function payloadPath(bytes: number): string {
@@ -28,6 +35,14 @@ export interface SentinelOptions {
   maxConnections?: number;
   /** A socket with no traffic for this long is destroyed, whatever state it is in. */
   idleTimeoutSeconds?: number;
+  /** The request head must be complete this long after accept (a slow-loris is cut here). */
+  headerTimeoutSeconds?: number;
+  /** Payload answers per second per source (IPv6: per /64); more get 429. */
+  payloadRate?: number;
+  /** Payload answers a source may get at once. */
+  payloadBurst?: number;
+  /** Called once per client turned away (counted by the caller). */
+  onRefusal?: (reason: RefusalReason) => void;
 }
 
 /** A running sentinel; close() stops listening and drops open connections. */
@@ -38,18 +53,33 @@ export interface Sentinel {
 }
 
 const MAX_HEADER_BYTES = 8192;
-const PAYLOAD_RE = /^\/payload\?bytes=(\d{1,7})$/;
+const PAYLOAD_RE = /^\/payload\?bytes=(\d+)$/;
+
+/** What one connection needs from its listener. */
+interface Context {
+  idleMs: number;
+  headerMs: number;
+  limiter: SourceLimiter;
+  refuse: (reason: RefusalReason) => void;
+}
 
 /** Starts the sentinel listener; resolves once it is bound. */
 export async function startSentinel(options: SentinelOptions): Promise<Sentinel> {
   const sockets = new Set<net.Socket>();
-  const idleMs = (options.idleTimeoutSeconds ?? 10) * 1000;
+  const ctx: Context = {
+    idleMs: (options.idleTimeoutSeconds ?? 10) * 1000,
+    headerMs: (options.headerTimeoutSeconds ?? 5) * 1000,
+    limiter: new SourceLimiter({ rate: options.payloadRate ?? 5, burst: options.payloadBurst ?? 10 }),
+    refuse: options.onRefusal ?? (() => undefined),
+  };
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, idleMs);
+    serveConnection(socket, ctx);
   });
+  // The kernel has completed the handshake before we drop, so a connect-only probe still sees open.
   server.maxConnections = options.maxConnections ?? 256;
+  server.on('drop', () => ctx.refuse('connections'));
   // An empty address binds every one: :: with IPv4 mapped where the kernel has IPv6, else 0.0.0.0.
   server.listen(options.address ? { host: options.address, port: options.port } : { port: options.port });
   await once(server, 'listening');
@@ -67,8 +97,15 @@ export async function startSentinel(options: SentinelOptions): Promise<Sentinel>
   };
 }
 
-function serveConnection(socket: net.Socket, idleMs: number): void {
-  socket.setTimeout(idleMs, () => socket.destroy());
+function serveConnection(socket: net.Socket, ctx: Context): void {
+  const drop = (reason: RefusalReason): void => {
+    ctx.refuse(reason);
+    socket.destroy();
+  };
+  socket.setTimeout(ctx.idleMs, () => drop('timeout'));
+  // The idle timer restarts on every byte: a head trickled a byte at a time needs its own deadline.
+  const headerTimer = setTimeout(() => drop('timeout'), ctx.headerMs);
+  socket.once('close', () => clearTimeout(headerTimer));
   // Peers that reset or vanish are normal here (connect-only probes); never let it crash the agent.
   socket.on('error', () => socket.destroy());
   let head = '';
@@ -76,24 +113,26 @@ function serveConnection(socket: net.Socket, idleMs: number): void {
     head += chunk.toString('latin1');
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) {
-      if (head.length > MAX_HEADER_BYTES) socket.destroy();
+      if (head.length > MAX_HEADER_BYTES) drop('bad_request');
       return;
     }
+    clearTimeout(headerTimer);
     socket.off('data', onData);
-    respond(socket, head.slice(0, head.indexOf('\r\n')));
+    respond(socket, head.slice(0, head.indexOf('\r\n')), ctx);
   };
   socket.on('data', onData);
 }
 
 /** Answers one request line; anything that is not a GET request line is garbage and dropped. */
-function respond(socket: net.Socket, requestLine: string): void {
+function respond(socket: net.Socket, requestLine: string, ctx: Context): void {
   const match = /^(GET|HEAD) (\S+) HTTP\/1\.[01]$/.exec(requestLine);
   if (match === null) {
+    ctx.refuse('bad_request');
     socket.destroy();
     return;
   }
   const [, method, target] = match;
-  const reply = replyFor(target ?? '');
+  const reply = replyFor(target ?? '', socket.remoteAddress ?? '', ctx);
   const header =
     `HTTP/1.1 ${reply.status}\r\nContent-Type: ${reply.type}\r\n` +
     `Content-Length: ${reply.body.length}\r\nConnection: close\r\n\r\n`;
@@ -108,7 +147,7 @@ interface Reply {
   body: Buffer;
 }
 
-function replyFor(target: string): Reply {
+function replyFor(target: string, source: string, ctx: Context): Reply {
   const text = (status: string, body: string): Reply => ({
     status,
     type: 'text/plain',
@@ -118,6 +157,14 @@ function replyFor(target: string): Reply {
   const payload = PAYLOAD_RE.exec(target);
   if (payload === null) return text('404 Not Found', 'not found\n');
   const bytes = Number(payload[1]);
-  if (bytes > MAX_PAYLOAD_BYTES) return text('413 Content Too Large', `at most ${MAX_PAYLOAD_BYTES} bytes\n`);
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    ctx.refuse('bad_request');
+    return text('400 Bad Request', `at most ${MAX_PAYLOAD_BYTES} bytes\n`);
+  }
+  // Only payloads cost bandwidth; the cheap answers above stay available to a limited source.
+  if (!ctx.limiter.take(source)) {
+    ctx.refuse('rate_limited');
+    return text('429 Too Many Requests', 'too many payload requests from this address\n');
+  }
   return { status: '200 OK', type: 'application/octet-stream', body: Buffer.alloc(bytes, 0x78) };
 }

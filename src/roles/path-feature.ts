@@ -2,7 +2,8 @@ import { PathRecorder, type PathTarget } from '../metrics/record.js';
 import { neighboursOf } from '../plan/ring.js';
 import type { Plan, PlanPath } from '../plan/schema.js';
 import { probePath, type PathKind, type PathResult } from '../probers/path.js';
-import { startSentinel, type Sentinel } from '../probers/sentinel.js';
+import { REFUSAL_REASONS } from '../metrics/families/listener.js';
+import { startSentinel, type Sentinel, type SentinelOptions } from '../probers/sentinel.js';
 import { TargetSet } from '../runner/targets.js';
 import { familyOf, type Family } from '../net/address.js';
 import type { NodeFeature } from './node.js';
@@ -102,21 +103,31 @@ export async function createPathFeature(rt: Runtime): Promise<NodeFeature> {
   const { interval, timeout } = rt.config.node.paths;
   let sentinel: Sentinel | undefined;
   let neighbourListener: Sentinel | undefined;
+  // Both listeners take the same limits, each with its own connection cap and per-source budget.
+  const listenerOptions = (listener: 'sentinel' | 'neighbour', port: number): SentinelOptions => {
+    const limits = rt.config.node.listeners;
+    const refusals = rt.metrics.listener.refusals;
+    for (const reason of REFUSAL_REASONS) refusals.inc({ listener, reason }, 0);
+    return {
+      address: rt.config.node.sentinelAddress,
+      port,
+      maxConnections: limits.maxConnections,
+      headerTimeoutSeconds: limits.headerTimeout,
+      idleTimeoutSeconds: limits.idleTimeout,
+      payloadRate: limits.payloadRate,
+      payloadBurst: limits.payloadBurst,
+      onRefusal: (reason) => refusals.inc({ listener, reason }),
+    };
+  };
   // Neighbours dial this; it answers like the sentinel but is allowed between agents.
   try {
-    neighbourListener = await startSentinel({
-      address: rt.config.node.sentinelAddress,
-      port: rt.config.node.neighbourPort,
-    });
+    neighbourListener = await startSentinel(listenerOptions('neighbour', rt.config.node.neighbourPort));
   } catch (err) {
     rt.logger.error('cannot start the neighbour probe listener', { err, port: rt.config.node.neighbourPort });
   }
   if (rt.config.node.sentinelPort > 0) {
     try {
-      sentinel = await startSentinel({
-        address: rt.config.node.sentinelAddress,
-        port: rt.config.node.sentinelPort,
-      });
+      sentinel = await startSentinel(listenerOptions('sentinel', rt.config.node.sentinelPort));
     } catch (err) {
       rt.logger.error('cannot start the policy sentinel listener', {
         err,

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/catalog.js';
 import { ResultHistory, type CheckView, type FailureRecord } from '../runner/history.js';
 import { Scheduler } from '../runner/scheduler.js';
+import { REFUSAL_REASONS } from '../metrics/families/listener.js';
 import { startHttpServer, type HttpHandle, type RoleStatus } from '../server/http.js';
 import type { StatusPageData } from '../server/status-page.js';
 import { netprobeVersion } from '../version.js';
@@ -105,7 +106,12 @@ export async function serve(
   status: RoleStatus,
   stopRole: () => Promise<void> | void,
 ): Promise<RoleHandle> {
-  const http: HttpHandle = await startHttpServer(rt.config.listen, rt.registry, status, rt.logger);
+  const refusals = rt.metrics.listener.refusals;
+  for (const reason of REFUSAL_REASONS) refusals.inc({ listener: 'metrics', reason }, 0);
+  const http: HttpHandle = await startHttpServer(rt.config.listen, rt.registry, status, rt.logger, {
+    limits: rt.config.server,
+    onRefusal: (reason) => refusals.inc({ listener: 'metrics', reason }),
+  });
   rt.logger.info('listening', { address: `${http.address.host}:${http.address.port}` });
   let stopping: Promise<void> | undefined;
   return {

@@ -48,6 +48,21 @@ describe('loadConfig: defaults and precedence', () => {
     expect(loadConfig(file, {}).node.dns.interval).toBe(30);
   });
 
+  test.each([
+    [
+      'server:\n  headersTimeout: 20s\n  requestTimeout: 10s\n',
+      'server.headersTimeout: expected headersTimeout no longer than requestTimeout',
+    ],
+    ['server:\n  maxConnections: 0\n', 'server.maxConnections'],
+    ['server:\n  keepAliveTimeout: 1h\n', 'server.keepAliveTimeout: expected a duration between'],
+    ['node:\n  listeners:\n    payloadBurst: 0\n', 'node.listeners.payloadBurst'],
+    ['node:\n  listeners:\n    headerTimeout: soon\n', 'node.listeners.headerTimeout: expected a duration'],
+  ])('listener limits out of range are refused: %j', (yaml, message) => {
+    const bad = join(tmp, 'limits.yaml');
+    writeFileSync(bad, yaml);
+    expect(() => loadConfig(bad, {})).toThrow(message);
+  });
+
   test('a missing file names the file', () => {
     expect(() => loadConfig(join(tmp, 'nope.yaml'), {})).toThrow(
       `${join(tmp, 'nope.yaml')}: cannot read config file`,

@@ -142,8 +142,8 @@ const ROWS: Row[] = [
     comparison: 'ok',
   },
   {
-    name: 'HTTP 200 KB payload',
-    target: http(8080, 200_000),
+    name: 'HTTP 64 KiB payload',
+    target: http(8080, 65_536),
     outcome: 'open',
     expected: 'allow',
     comparison: 'ok',
@@ -156,8 +156,8 @@ const ROWS: Row[] = [
     comparison: 'ok',
   },
   {
-    name: 'HTTP 200 KB payload through the MTU black hole',
-    target: http(8085, 200_000),
+    name: 'HTTP 64 KiB payload through the MTU black hole',
+    target: http(8085, 65_536),
     outcome: 'timeout',
     expected: 'allow',
     comparison: 'blocked_but_allowed',

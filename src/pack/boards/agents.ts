@@ -57,6 +57,19 @@ export function agentsBoard(): BoardSpec {
           },
           {
             kind: 'timeseries',
+            title: 'Listener refusals',
+            description:
+              'Clients the metrics server, sentinel and neighbour listeners turned away, per second, by listener and reason (connection cap, timeout, body, bad request, rate limit).',
+            unit: 'reqps',
+            queries: [
+              {
+                expr: `sum by (listener, reason) (${rate('netprobe_listener_refusals_total', I)})`,
+                legend: '{{listener}} {{reason}}',
+              },
+            ],
+          },
+          {
+            kind: 'timeseries',
             title: 'Overlap skips',
             description: 'Runs skipped because the previous run of the same target was still in flight.',
             unit: 'reqps',
