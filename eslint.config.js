@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Metric families rely on inferred return types: `type Metrics = ReturnType<typeof createMetrics>`.
-    files: ['src/metrics/families/*.ts', 'src/metrics/catalog.ts', 'src/sandbox/seed.ts'],
+    files: ['src/metrics/families/*.ts', 'src/metrics/catalog.ts', 'sandbox/seed.ts'],
     rules: { '@typescript-eslint/explicit-function-return-type': 'off' },
   },
   {

@@ -12,20 +12,20 @@ import { parseArgs } from 'node:util';
 import { INHIBITIONS, type Inhibition } from '../src/pack/docs.js';
 import { alertGroups } from '../src/pack/rules.js';
 import { durationSeconds } from '../src/pack/timing.js';
-import { SANDBOX_FAULT_ALERTS } from '../src/pack/sandbox.js';
-import type { Sandbox } from '../src/sandbox/cluster.js';
+import { SANDBOX_FAULT_ALERTS } from '../sandbox/pack-faults.js';
+import type { Sandbox } from '../sandbox/cluster.js';
 import {
   SHIPPED_RULE_FILE,
   sandboxScrapeJobs,
   startPrometheus,
   type PrometheusHandle,
-} from '../src/sandbox/prometheus.js';
+} from '../sandbox/prometheus.js';
 import {
   describeFault,
   PLANTED_FAULT_IDS,
   RUNTIME_FAULTS,
   type RuntimeFaultId,
-} from '../src/sandbox/runtime-faults.js';
+} from '../sandbox/runtime-faults.js';
 import { startTestSandbox, waitForSandboxWorking } from '../test/helpers/sandbox.js';
 
 const { values } = parseArgs({
@@ -57,7 +57,7 @@ interface Intended {
   labels: Record<string, string>;
 }
 
-/** The classic DNS faults and the alert meant for each; the planted ones come from src/pack/sandbox.ts. */
+/** The classic DNS faults and the alert meant for each; the planted ones come from sandbox/pack-faults.ts. */
 const DNS_INTENDED: Partial<Record<RuntimeFaultId, Intended[]>> = {
   'dns-servfail': [{ alert: 'NetprobeDNSDown', severity: 'critical', labels: {} }],
   'dns-replica-stopped': [{ alert: 'NetprobeDNSReplicaFailing', labels: { server: 'coredns-a' } }],

@@ -1,6 +1,6 @@
 // The benchmark's DNS server, in its own process so that its CPU time is not counted as netprobe's.
 // Usage: node --import tsx bench/dns-delay-server.ts ADDRESS DELAY_MS; prints "ready PORT", stops on SIGTERM.
-import { startSandboxDns } from '../src/sandbox/dns-server.js';
+import { startSandboxDns } from '../sandbox/dns-server.js';
 
 const [address = '127.0.0.60', delay = '20'] = process.argv.slice(2);
 const server = await startSandboxDns({

@@ -4,7 +4,7 @@
 // Run only through bench/endpoints.ts. Loopback only; exits when stdin closes.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startFakeApi, type FakeStore, type KubeObject } from '../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeStore, type KubeObject } from '../sandbox/fake-api/index.js';
 
 const { values } = parseArgs({
   options: {

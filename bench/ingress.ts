@@ -11,7 +11,7 @@ import {
   type IngressProbeResult,
   type IngressProbeTarget,
 } from '../src/probers/ingress.js';
-import { createCertAuthority, issueLeafCert, makeCertDir, validity } from '../src/sandbox/certs.js';
+import { createCertAuthority, issueLeafCert, makeCertDir, validity } from '../sandbox/certs.js';
 import { freePort, startNginx } from '../test/helpers/nginx.js';
 
 const { values } = parseArgs({

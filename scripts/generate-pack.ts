@@ -4,11 +4,12 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderPack } from '../src/pack/render.js';
+import { SANDBOX_FAULT_ALERTS } from '../sandbox/pack-faults.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
-for (const [rel, content] of Object.entries(renderPack())) {
+for (const [rel, content] of Object.entries(renderPack(SANDBOX_FAULT_ALERTS))) {
   const file = join(root, rel);
   const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   if (current === content) continue;

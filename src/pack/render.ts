@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { boardSpecs, renderDashboards } from './dashboards.js';
-import { renderAlertsDoc, renderDashboardsDoc } from './docs.js';
+import { renderAlertsDoc, renderDashboardsDoc, type FaultAlerts } from './docs.js';
 import { dashboardsConfigMap, podMonitors, prometheusRule } from './kube.js';
 import { caseFiles, promtoolTestFile } from './rule-tests.js';
 import { alertGroups, buildRuleGroups, DEFAULT_RULE_PARAMS, type RuleParams } from './rules.js';
@@ -16,8 +16,11 @@ export function toYaml(doc: unknown): string {
   return stringify(doc, { lineWidth: 0 });
 }
 
-/** Renders every generated file of the pack. */
-export function renderPack(params: Partial<RuleParams> = {}): PackFiles {
+/** Renders every generated file of the pack; `sandboxFaults` (from sandbox/) fills docs/alerts.md's sandbox table. */
+export function renderPack(
+  sandboxFaults: readonly FaultAlerts[],
+  params: Partial<RuleParams> = {},
+): PackFiles {
   const p = { ...DEFAULT_RULE_PARAMS, ...params };
   const groups = buildRuleGroups(p);
   const dashboards = renderDashboards();
@@ -26,7 +29,7 @@ export function renderPack(params: Partial<RuleParams> = {}): PackFiles {
     'deploy/prometheus-operator/prometheusrule.yaml': HEADER + toYaml(prometheusRule(groups)),
     'deploy/prometheus-operator/podmonitor.yaml': HEADER + podMonitors(p).map(toYaml).join('---\n'),
     'deploy/prometheus-operator/dashboards-configmap.yaml': HEADER + toYaml(dashboardsConfigMap(dashboards)),
-    'docs/alerts.md': renderAlertsDoc(alertGroups(p), p),
+    'docs/alerts.md': renderAlertsDoc(alertGroups(p), p, sandboxFaults),
     'docs/dashboards.md': renderDashboardsDoc(boardSpecs()),
   };
   for (const f of caseFiles()) files[`alerts/tests/${f.name}.yaml`] = HEADER + toYaml(promtoolTestFile(f));

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubeconfigYaml } from '../../src/sandbox/fake-api/kubeconfig.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { kubeconfigYaml } from '../../sandbox/fake-api/kubeconfig.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { PLAN_VERSION, type PlanInput } from '../../src/plan/schema.js';
 import { waitFor } from '../helpers/wait.js';
 import {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { get, listenPort, startCli, stopWith, type CliProcess } from './process.js';
 

@@ -12,7 +12,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { compilePolicies, type Flow } from '../../src/policy/engine.js';
 import { toPolicyInfo, type NamespaceInfo, type PodInfo } from '../../src/policy/model.js';
-import { createAuthorizer, type AuthzRequest } from '../../src/sandbox/rbac.js';
+import { createAuthorizer, type AuthzRequest } from '../../sandbox/rbac.js';
 import {
   as,
   find,

@@ -3,8 +3,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { renderText } from '../../src/doctor/render.js';
 import { runDoctor } from '../../src/doctor/runner.js';
 import type { DoctorFinding, DoctorReport } from '../../src/doctor/types.js';
-import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { PLANTED_FAULTS } from '../../src/sandbox/seed.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
+import { PLANTED_FAULTS } from '../../sandbox/seed.js';
 import { runCli } from '../cli/process.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 

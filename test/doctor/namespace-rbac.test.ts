@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { runDoctor } from '../../src/doctor/runner.js';
-import { startFakeApi, type AuthorizeRequest, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type AuthorizeRequest, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { defaultConfig } from './support.js';
 
 // A user whose RBAC covers one namespace: cluster-wide LISTs are forbidden, so `doctor -n shop`

@@ -1,6 +1,6 @@
 // The "Done when" of the probing issues, checked on the sandbox's real /metrics: each planted fault
 // shows up in the series a user would look at, and the healthy sandbox shows none of them.
-import type { Sandbox } from '../../src/sandbox/cluster.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
 import { roleMetrics as metrics, startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Sandbox } from '../../src/sandbox/cluster.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -113,6 +113,7 @@ describe('status page on the sandbox with planted faults', () => {
     ];
     const nodeUrl = sb.urls.nodes[0] ?? '';
     await probed(sb.urls.cluster, 'ingress', ingress);
+    await probed(sb.urls.cluster, 'apiserver', ['readyz']);
     await probed(nodeUrl, 'path', ['checkout-to-payments-db']);
     await probed(nodeUrl, 'dns', ['replica/coredns-b/cluster-fqdn', 'replica/coredns-b/cluster-short']);
     // The endpoint inventory and the policy findings are event-driven and settle within a second.

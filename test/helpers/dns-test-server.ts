@@ -6,7 +6,7 @@ import {
   type DnsReply,
   type DnsTransport,
   type SandboxAnswer,
-} from '../../src/sandbox/dns-server.js';
+} from '../../sandbox/dns-server.js';
 
 /**
  * How the test server misbehaves. answer: from its records (unknown name = NXDOMAIN, known name

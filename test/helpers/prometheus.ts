@@ -1,2 +1,2 @@
-// The temporary Prometheus lives in src/sandbox/ (the demo and bench/detection.ts start it too).
-export * from '../../src/sandbox/prometheus.js';
+// The temporary Prometheus lives in sandbox/ (the demo and bench/detection.ts start it too).
+export * from '../../sandbox/prometheus.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/cluster.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/cluster.js';
 import { waitFor } from './wait.js';
 
 // The sandbox binds fixed loopback addresses (127.0.10.x port 53, 127.0.50.x:9808, ...), so only

@@ -6,7 +6,7 @@ import { EndpointInventory } from '../../src/inventory/endpoints.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { serviceProblems } from '../../src/roles/endpoints-feature.js';
 import { createMetrics } from '../../src/metrics/catalog.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 
 const NAMES = [

@@ -9,7 +9,7 @@ import {
   type ClusterCache,
 } from '../../src/kube/cache.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 
 function pod(name: string, ready: boolean, extra: Record<string, unknown> = {}) {

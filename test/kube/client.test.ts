@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load.js';
 import { loadKubeConfig } from '../../src/kube/client.js';
-import { kubeconfigYaml } from '../../src/sandbox/fake-api/kubeconfig.js';
+import { kubeconfigYaml } from '../../sandbox/fake-api/kubeconfig.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'netprobe-kubeconfig-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { RestartingInformer } from '../../src/kube/informer.js';
 import { projectPod } from '../../src/kube/projections.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 function pod(name: string) {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, microTime, parseLease, type LeaseTiming } from '../../src/kube/lease.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TIMING: LeaseTiming = { leaseDuration: 2, renewDeadline: 1.2, retryPeriod: 0.2 };

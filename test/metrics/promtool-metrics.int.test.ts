@@ -2,7 +2,7 @@
 // and fails on any complaint". The faulty sandbox is used so that every family has series: failing
 // lookups, blocked paths, expiring certificates, policy findings.
 import { spawn } from 'node:child_process';
-import type { Sandbox } from '../../src/sandbox/cluster.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
 import { roleMetrics, startTestSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -3,9 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { metricNames } from '../../src/pack/promql.js';
-import { SANDBOX_FAULT_ALERTS, type ExpectedAlert } from '../../src/pack/sandbox.js';
-import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { PLANTED_FAULTS } from '../../src/sandbox/seed.js';
+import { SANDBOX_FAULT_ALERTS, type ExpectedAlert } from '../../sandbox/pack-faults.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
+import { PLANTED_FAULTS } from '../../sandbox/seed.js';
 import {
   sandboxScrapeJobs,
   startPrometheus,

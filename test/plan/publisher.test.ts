@@ -5,7 +5,7 @@ import { createMetrics, type Metrics } from '../../src/metrics/catalog.js';
 import { PlanPublisher, type PublisherOptions } from '../../src/plan/publisher.js';
 import { parsePlan } from '../../src/plan/reader.js';
 import { PLAN_KEY, PLAN_VERSION, type Plan } from '../../src/plan/schema.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { seriesLines } from '../helpers/wait.js';
 
 const NS = 'netprobe';

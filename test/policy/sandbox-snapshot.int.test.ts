@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runPolicyCommand } from '../../src/policy/cli.js';
-import type { Sandbox } from '../../src/sandbox/cluster.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { probeDns, type DnsTarget } from '../../src/probers/dns.js';
-import type { SandboxAnswer } from '../../src/sandbox/dns-server.js';
+import type { SandboxAnswer } from '../../sandbox/dns-server.js';
 import { startTestDnsServer, type TestDnsServer } from '../helpers/dns-test-server.js';
 
 const K8S_SEARCH = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'];

@@ -18,7 +18,7 @@ import {
   makeCertDir,
   validity,
   type LeafCert,
-} from '../../src/sandbox/certs.js';
+} from '../../sandbox/certs.js';
 import { freePort, startBackend, startNginx, type Backend, type NginxHandle } from '../helpers/nginx.js';
 
 const HUGE_BYTES = 4 * 1024 * 1024;

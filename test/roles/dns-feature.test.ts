@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createDnsFeature } from '../../src/roles/dns-feature.js';
 import { createRuntime, type Runtime } from '../../src/roles/runtime.js';
-import type { SandboxAnswer } from '../../src/sandbox/dns-server.js';
+import type { SandboxAnswer } from '../../sandbox/dns-server.js';
 import { startTestDnsServer, type TestDnsServer } from '../helpers/dns-test-server.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 

@@ -8,9 +8,9 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { startClusterRole } from '../../src/roles/cluster.js';
 import { createIngressFeature } from '../../src/roles/ingress-feature.js';
 import type { RoleHandle } from '../../src/roles/runtime.js';
-import { createCertSet, makeCertDir, type CertSet } from '../../src/sandbox/certs.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
-import { startIngressProxy, type IngressProxy, type RouteTable } from '../../src/sandbox/ingress-proxy.js';
+import { createCertSet, makeCertDir, type CertSet } from '../../sandbox/certs.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
+import { startIngressProxy, type IngressProxy, type RouteTable } from '../../sandbox/ingress-proxy.js';
 import { startBackend, type Backend } from '../helpers/nginx.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { startClusterRole } from '../../src/roles/cluster.js';
 import { clusterFeatures } from '../../src/roles/cluster-features.js';
 import type { RoleHandle } from '../../src/roles/runtime.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 
 let api: FakeApi;

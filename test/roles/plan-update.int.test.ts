@@ -1,7 +1,7 @@
 // Issue 2's "Done when": deleting one CoreDNS replica's endpoint in the API changes every node
 // role's plan (its DNS server list) within 2 seconds, and the node stops exporting that replica
 // (its DNS lookup series and the series of its DNS egress paths).
-import type { Sandbox } from '../../src/sandbox/cluster.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
 import { roleMetrics, roleStatus, startTestSandbox, waitForSandboxWorking } from '../helpers/sandbox.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 

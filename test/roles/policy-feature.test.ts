@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { startClusterRole } from '../../src/roles/cluster.js';
 import { createPolicyFeature } from '../../src/roles/policy-feature.js';
 import type { RoleHandle } from '../../src/roles/runtime.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/index.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';
 
 function pod(namespace: string, name: string, ip: string, extra: Record<string, unknown> = {}): object {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { SHIPPED_RULE_FILE } from '../../src/sandbox/prometheus.js';
+import { SHIPPED_RULE_FILE } from '../../sandbox/prometheus.js';
 import { acquireSandboxLock } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,7 +33,7 @@ describe('npm run demo with Prometheus', () => {
         'scripts/node24.mjs',
         '--import',
         'tsx',
-        'src/sandbox/demo.ts',
+        'sandbox/demo.ts',
         '--listen',
         '127.0.0.1:9817',
         '--prometheus-listen',

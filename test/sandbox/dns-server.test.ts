@@ -1,5 +1,5 @@
 import { probeDns, type DnsTarget } from '../../src/probers/dns.js';
-import { startSandboxDns, type SandboxAnswer, type SandboxDns } from '../../src/sandbox/dns-server.js';
+import { startSandboxDns, type SandboxAnswer, type SandboxDns } from '../../sandbox/dns-server.js';
 
 const API = 'kubernetes.default.svc.cluster.local';
 const SRV = `_https._tcp.${API}`;

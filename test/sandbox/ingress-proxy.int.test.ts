@@ -7,13 +7,13 @@ import {
   makeCertDir,
   validity,
   type LeafCert,
-} from '../../src/sandbox/certs.js';
+} from '../../sandbox/certs.js';
 import {
   startIngressProxy,
   type IngressProxy,
   type ProxyCert,
   type RouteTable,
-} from '../../src/sandbox/ingress-proxy.js';
+} from '../../sandbox/ingress-proxy.js';
 import { startBackend, type Backend } from '../helpers/nginx.js';
 
 // TLS needs openssl-made certificates, hence an integration test.

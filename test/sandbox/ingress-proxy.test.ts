@@ -12,7 +12,7 @@ import {
   type IngressProxy,
   type ProxyRoute,
   type RouteTable,
-} from '../../src/sandbox/ingress-proxy.js';
+} from '../../sandbox/ingress-proxy.js';
 import { freePort, startBackend, type Backend } from '../helpers/nginx.js';
 
 const r = (host: string, path: string, pathType: ProxyRoute['pathType'] = 'Prefix'): ProxyRoute => ({

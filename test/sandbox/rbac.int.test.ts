@@ -2,9 +2,9 @@
 // service account. sandbox-rbac.int.test.ts shows that the roles' own requests all pass and that
 // every granted (rule, verb, resource) is used; it cannot see a rule that is too wide in scope
 // (a missing resourceNames, a ClusterRole where a Role would do, Secrets), which these checks do.
-import { SANDBOX_USERS } from '../../src/sandbox/cluster.js';
-import { startFakeApi, type FakeApi } from '../../src/sandbox/fake-api/server.js';
-import { createAuthorizer } from '../../src/sandbox/rbac.js';
+import { SANDBOX_USERS } from '../../sandbox/cluster.js';
+import { startFakeApi, type FakeApi } from '../../sandbox/fake-api/server.js';
+import { createAuthorizer } from '../../sandbox/rbac.js';
 import { renderOverlay } from '../deploy/manifests.js';
 
 const NODE_TOKEN = 'node-token';

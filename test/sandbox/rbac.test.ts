@@ -1,9 +1,4 @@
-import {
-  createAuthorizer,
-  nameFromFieldSelector,
-  RbacError,
-  type AuthzRequest,
-} from '../../src/sandbox/rbac.js';
+import { createAuthorizer, nameFromFieldSelector, RbacError, type AuthzRequest } from '../../sandbox/rbac.js';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
 const sa = (ns: string, name: string): string => `system:serviceaccount:${ns}:${name}`;

@@ -1,6 +1,6 @@
-import { startSandboxDns, type SandboxDns } from '../../src/sandbox/dns-server.js';
-import { KINDS, type FakeStore } from '../../src/sandbox/fake-api/index.js';
-import { createStore } from '../../src/sandbox/fake-api/store.js';
+import { startSandboxDns, type SandboxDns } from '../../sandbox/dns-server.js';
+import { KINDS, type FakeStore } from '../../sandbox/fake-api/index.js';
+import { createStore } from '../../sandbox/fake-api/store.js';
 import {
   createSandboxFaults,
   DNS_FAULT_SETTINGS,
@@ -8,8 +8,8 @@ import {
   PLANTED_FAULT_IDS,
   RUNTIME_FAULTS,
   type FaultParts,
-} from '../../src/sandbox/runtime-faults.js';
-import { PLANTED_FAULTS, sandboxObjects } from '../../src/sandbox/seed.js';
+} from '../../sandbox/runtime-faults.js';
+import { PLANTED_FAULTS, sandboxObjects } from '../../sandbox/seed.js';
 
 // Injecting every planted fault into the healthy sandbox must give exactly the faulty sandbox, and
 // healing them the healthy one again: the runtime faults and the planted seed cannot drift apart.

@@ -2,9 +2,9 @@
 // deploy/overlays/plain, each role with its own ServiceAccount token: nothing the code does is
 // refused, and nothing the manifests grant goes unused. Then the other way: a grant removed from
 // the ClusterRole shows up as a 403, a down watch and an unready cluster role, which keeps running.
-import type { Sandbox } from '../../src/sandbox/cluster.js';
-import { SANDBOX_USERS, type ForbiddenRequest, type SandboxRbac } from '../../src/sandbox/cluster.js';
-import type { RuleUse } from '../../src/sandbox/rbac.js';
+import type { Sandbox } from '../../sandbox/cluster.js';
+import { SANDBOX_USERS, type ForbiddenRequest, type SandboxRbac } from '../../sandbox/cluster.js';
+import type { RuleUse } from '../../sandbox/rbac.js';
 import { renderOverlay, type KubeObject } from '../deploy/manifests.js';
 import { roleMetrics, roleStatus, startTestSandbox, waitForSandboxWorking } from '../helpers/sandbox.js';
 import { seriesLines, waitFor } from '../helpers/wait.js';

@@ -35,7 +35,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     keepFiringFor: KEEP,
     timing: ratioTiming,
     summary: 'DNS lookups are slow.',
-    description: `p99 latency of DNS lookups via {{ $labels.via }} server {{ $labels.server }} ({{ $labels.family }}) is {{ $value | humanizeDuration }} (threshold ${threshold}s).`,
+    description: `p99 latency of DNS lookups via {{ $labels.via }} server {{ $labels.server }}{{ with $labels.family }} ({{ . }}){{ end }} is {{ $value | humanizeDuration }} (threshold ${threshold}s).`,
     dashboard: { uid: 'netprobe-dns', vars: ['server'] },
     meaning: `The 99th percentile of lookup duration to one DNS server, over all nodes and checks, is above ${threshold} s.`,
     needs: `netprobe_dns_lookup_duration_seconds from node agents; p99 over ${W} > ${threshold} s for ${RATIO_FOR}, kept firing ${KEEP}.`,
@@ -48,7 +48,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
     keepFiringFor: KEEP,
     timing: ratioTiming,
     summary: 'DNS lookups return SERVFAIL or time out.',
-    description: `{{ $value | humanizePercentage }} of DNS lookups via {{ $labels.via }} server {{ $labels.server }} ({{ $labels.family }}) end in SERVFAIL or timeout (threshold ${ratio * 100}%).`,
+    description: `{{ $value | humanizePercentage }} of DNS lookups via {{ $labels.via }} server {{ $labels.server }}{{ with $labels.family }} ({{ . }}){{ end }} end in SERVFAIL or timeout (threshold ${ratio * 100}%).`,
     dashboard: { uid: 'netprobe-dns', vars: ['server'] },
     meaning: `More than ${ratio * 100} % of lookups to one DNS server end in SERVFAIL or a timeout.`,
     needs: `netprobe_dns_lookups_total{result=~"servfail|timeout"} share over ${W} > ${ratio} for ${RATIO_FOR}, kept firing ${KEEP}.`,
@@ -96,7 +96,7 @@ export function dnsAlerts(ctx: RuleContext): AlertDef[] {
       timing: lookupTiming,
       summary: 'One CoreDNS replica fails while the others answer.',
       description:
-        'CoreDNS replica {{ $labels.server }} ({{ $labels.family }}) has failed the last lookups from every node for at least 2 minutes while other replicas answer.',
+        'CoreDNS replica {{ $labels.server }}{{ with $labels.family }} ({{ . }}){{ end }} has failed the last lookups from every node for at least 2 minutes while other replicas answer.',
       dashboard: { uid: 'netprobe-dns', vars: ['server'] },
       meaning:
         'Direct queries to one CoreDNS pod all fail while other replicas answer; the Service still sends it a share of the queries.',

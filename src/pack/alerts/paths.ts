@@ -34,7 +34,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       for: '5m',
       summary: 'A path that policy allows is blocked.',
       description:
-        'Path {{ $labels.path }} ({{ $labels.kind }}, {{ $labels.family }}) is blocked from node {{ $labels.node }} although NetworkPolicy allows it.',
+        'Path {{ $labels.path }} ({{ $labels.kind }}{{ with $labels.family }}, {{ . }}{{ end }}) is blocked from node {{ $labels.node }} although NetworkPolicy allows it.',
       dashboard: { uid: 'netprobe-paths', vars: ['node', 'path'] },
       meaning:
         'Probes of a path the policy engine expects to be allowed time out or get ICMP unreachable: something outside NetworkPolicy (CNI, firewall, routing, security group) drops it.',
@@ -49,7 +49,7 @@ export function pathAlerts(ctx: RuleContext): AlertDef[] {
       for: '15m',
       summary: 'A path that policy denies is reachable.',
       description:
-        'Path {{ $labels.path }} ({{ $labels.kind }}, {{ $labels.family }}) is reachable from node {{ $labels.node }} although NetworkPolicy denies it.',
+        'Path {{ $labels.path }} ({{ $labels.kind }}{{ with $labels.family }}, {{ . }}{{ end }}) is reachable from node {{ $labels.node }} although NetworkPolicy denies it.',
       dashboard: { uid: 'netprobe-paths', vars: ['node', 'path'] },
       meaning:
         'NetworkPolicy is not enforced for this path: the CNI ignores policies, or a policy the engine does not know allows it.',

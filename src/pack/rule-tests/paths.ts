@@ -4,8 +4,8 @@ const NODE = { job: 'netprobe-node', instance: 'n1:9808', node: 'n1' };
 const CLUSTER = { job: 'netprobe-cluster', instance: 'c1:9808' };
 
 /** A path's reachability and, beside it, the expectation gauge (1 for as long as the values run). */
-function path(name: string, kind: string, expected: string, values: string): SeriesValues {
-  const id = { ...NODE, path: name, kind };
+function path(name: string, kind: string, expected: string, values: string, family?: string): SeriesValues {
+  const id = { ...NODE, path: name, kind, ...(family === undefined ? {} : { family }) };
   return {
     [series('netprobe_path_reachable', id)]: values,
     [series('netprobe_path_expected', { ...id, expected })]: '1x30',
@@ -42,7 +42,11 @@ export function pathCases(): AlertCase[] {
   return [
     {
       alert: 'NetprobePathBlocked',
-      firing: apiPath('0x30'),
+      // Dual-stack: the IPv4 path works, the IPv6 one is blocked; only the IPv6 one fires.
+      firing: {
+        ...path('kube-apiserver', 'apiserver', 'allow', '1x30', 'ipv4'),
+        ...path('kube-apiserver', 'apiserver', 'allow', '0x30', 'ipv6'),
+      },
       fireAt: '5m',
       expect: [
         {
@@ -52,10 +56,11 @@ export function pathCases(): AlertCase[] {
             node: 'n1',
             path: 'kube-apiserver',
             kind: 'apiserver',
+            family: 'ipv6',
             expected: 'allow',
           },
           description:
-            'Path kube-apiserver (apiserver) is blocked from node n1 although NetworkPolicy allows it.',
+            'Path kube-apiserver (apiserver, ipv6) is blocked from node n1 although NetworkPolicy allows it.',
         },
       ],
       healthy: apiPath('1x30'),

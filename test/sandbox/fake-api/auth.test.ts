@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1ConfigMap } from '@kubernetes/client-node';
-import { startFakeApi, type AuthorizeRequest, type FakeApi } from '../../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type AuthorizeRequest, type FakeApi } from '../../../sandbox/fake-api/index.js';
 
 const NODE_USER = 'system:serviceaccount:netprobe:netprobe-node';
 

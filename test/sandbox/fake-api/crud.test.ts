@@ -6,7 +6,7 @@ import {
   setHeaderOptions,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { startFakeApi, type FakeApi, type StoreEvent } from '../../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi, type StoreEvent } from '../../../sandbox/fake-api/index.js';
 
 interface Failure {
   code: number;

@@ -10,7 +10,7 @@ import {
   type V1ConfigMap,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { startFakeApi, type FakeApi } from '../../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../../sandbox/fake-api/index.js';
 
 type Verb = 'add' | 'update' | 'delete';
 

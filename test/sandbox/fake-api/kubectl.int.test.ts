@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startFakeApi, type FakeApi } from '../../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../../sandbox/fake-api/index.js';
 
 const run = promisify(execFile);
 

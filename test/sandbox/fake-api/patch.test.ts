@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { jsonPatch, mergePatch } from '../../../src/sandbox/fake-api/patch.js';
+import { jsonPatch, mergePatch } from '../../../sandbox/fake-api/patch.js';
 
 describe('mergePatch (RFC 7386)', () => {
   it.each([

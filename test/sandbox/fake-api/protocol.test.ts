@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
-import { startFakeApi, type FakeApi } from '../../../src/sandbox/fake-api/index.js';
+import { startFakeApi, type FakeApi } from '../../../sandbox/fake-api/index.js';
 
 interface WatchEvent {
   type: string;

@@ -1,9 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  parseFieldSelector,
-  parseLabelSelector,
-  selectedName,
-} from '../../../src/sandbox/fake-api/selectors.js';
+import { parseFieldSelector, parseLabelSelector, selectedName } from '../../../sandbox/fake-api/selectors.js';
 
 const obj = (labels: Record<string, string>, fields: Record<string, string> = {}) => ({
   labels,

@@ -6,20 +6,20 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { silentLogger, type Logger } from '../log/logger.js';
-import { startClusterRole } from '../roles/cluster.js';
-import { clusterFeatures } from '../roles/cluster-features.js';
-import { startNodeRole } from '../roles/node.js';
-import { nodeFeatures } from '../roles/node-features.js';
-import type { RoleHandle } from '../roles/runtime.js';
+import { loadConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
+import { silentLogger, type Logger } from '../src/log/logger.js';
+import { startClusterRole } from '../src/roles/cluster.js';
+import { clusterFeatures } from '../src/roles/cluster-features.js';
+import { startNodeRole } from '../src/roles/node.js';
+import { nodeFeatures } from '../src/roles/node-features.js';
+import type { RoleHandle } from '../src/roles/runtime.js';
 import { createCertSet, issueLeafCert, makeCertDir, validity } from './certs.js';
 import { startSandboxDns, type SandboxAnswer, type SandboxDns } from './dns-server.js';
 import { startFakeApi, type AuthorizeRequest, type FakeApi } from './fake-api/index.js';
 import { startIngressProxy, type IngressProxy, type RouteTable } from './ingress-proxy.js';
 import { createAuthorizer, type RuleUse } from './rbac.js';
-import { dialableHost, joinHostPort } from '../net/address.js';
+import { dialableHost, joinHostPort } from '../src/net/address.js';
 import {
   createSandboxFaults,
   DNS_FAULT_SETTINGS,
@@ -79,7 +79,7 @@ export interface Sandbox {
   dnsPort: number;
   /** The CoreDNS replica stand-ins by pod name, to slow or stop one. */
   dnsReplicas: { 'coredns-a': SandboxDns; 'coredns-b': SandboxDns };
-  /** Injects and heals faults at runtime (src/sandbox/runtime-faults.ts). */
+  /** Injects and heals faults at runtime (sandbox/runtime-faults.ts). */
   faults: SandboxFaults;
   /**
    * A netprobe config file for this sandbox as an operator would write it (controller addresses,

@@ -2,10 +2,10 @@
 // both netprobe roles running against it, and a summary of where to look. Runs until Ctrl-C.
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadConfig } from '../config/load.js';
-import { runDoctor } from '../doctor/runner.js';
-import { sanitize, summaryLine } from '../doctor/render.js';
-import { createLogger } from '../log/logger.js';
+import { loadConfig } from '../src/config/load.js';
+import { runDoctor } from '../src/doctor/runner.js';
+import { sanitize, summaryLine } from '../src/doctor/render.js';
+import { createLogger } from '../src/log/logger.js';
 import { existsSync } from 'node:fs';
 import { PLANTED_FAULTS } from './seed.js';
 import { startSandbox, type Sandbox } from './cluster.js';
@@ -83,7 +83,7 @@ const sandbox = await startSandbox({
   clusterListen: values.listen ?? '127.0.0.1:9807',
 });
 out(
-  `netprobe sandbox is running (${healthy ? 'healthy: no faults planted' : `${PLANTED_FAULTS.length} faults planted, listed in src/sandbox/seed.ts`}).`,
+  `netprobe sandbox is running (${healthy ? 'healthy: no faults planted' : `${PLANTED_FAULTS.length} faults planted, listed in sandbox/seed.ts`}).`,
 );
 out();
 out(`  fake Kubernetes API   ${sandbox.urls.api}   (kubeconfig: ${sandbox.kubeconfigPath})`);

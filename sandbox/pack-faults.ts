@@ -1,21 +1,14 @@
-import { PLANTED_FAULTS } from '../sandbox/seed.js';
-import type { Severity } from './rules.js';
+import type { ExpectedAlert, FaultAlerts as PackFaultAlerts } from '../src/pack/docs.js';
+import { PLANTED_FAULTS } from './seed.js';
+
+export type { ExpectedAlert } from '../src/pack/docs.js';
 
 /** One of the sandbox's planted faults, as the demo prints it. */
 export type PlantedFault = (typeof PLANTED_FAULTS)[number];
 
-/** An alert that must be true (pending or firing) on the faulty sandbox, and the labels naming the object. */
-export interface ExpectedAlert {
-  alert: string;
-  severity: Severity;
-  labels: Record<string, string>;
-}
-
-/** What the rules must say about one planted fault; `noAlert` explains a fault no alert catches. */
-export interface FaultAlerts {
+/** What the rules must say about one planted fault of this sandbox. */
+export interface FaultAlerts extends PackFaultAlerts {
   fault: PlantedFault;
-  alerts: ExpectedAlert[];
-  noAlert?: string;
 }
 
 const shop = (labels: Record<string, string>): Record<string, string> => ({ namespace: 'shop', ...labels });
@@ -32,7 +25,7 @@ const notEnforced = (node: string): ExpectedAlert => ({
 });
 
 /**
- * Each planted fault (src/sandbox/seed.ts) and the alerts it makes true. Nothing else may be true on
+ * Each planted fault (sandbox/seed.ts) and the alerts it makes true. Nothing else may be true on
  * the faulty sandbox, and nothing at all on the healthy one (test/pack/sandbox-prometheus.int.test.ts).
  */
 export const SANDBOX_FAULT_ALERTS: readonly FaultAlerts[] = [

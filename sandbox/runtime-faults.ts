@@ -1,6 +1,6 @@
 /**
  * Faults injected into a running sandbox and healed again, for the detection benchmark
- * (bench/detection.ts) and for people trying netprobe: every planted fault of src/sandbox/seed.ts,
+ * (bench/detection.ts) and for people trying netprobe: every planted fault of sandbox/seed.ts,
  * plus the classic DNS failures. Store faults swap the affected objects between the healthy and
  * the faulty seed, so the seed stays the one description of what each fault looks like.
  */
