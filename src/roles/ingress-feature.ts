@@ -36,6 +36,7 @@ const RESULTS: readonly IngressResult[] = [
   'timeout',
   'connect_error',
   'tls_error',
+  'protocol_error',
 ];
 const PHASES: ReadonlyArray<keyof IngressPhases> = ['resolve', 'connect', 'tls', 'processing', 'transfer'];
 /** A controller's default backend rarely changes; a redeploy that changes it is caught within this. */
