@@ -153,6 +153,14 @@ function resultFindings(route: IngressRoute, r: IngressProbeResult, opts: LivePr
           why: 'users of this route get no answer now',
         }),
       ];
+    case 'protocol_error':
+      return [
+        routeFinding(route, 'critical', {
+          code: 'ingress-route-protocol-error',
+          problem: `${what} got an answer that is not valid HTTP (${r.error ?? 'parse error'})`,
+          why: 'something answers on the port but HTTP clients cannot read it: another protocol behind the port, or headers over the 16 KiB limit',
+        }),
+      ];
     case 'tls_error':
       return r.tls === undefined
         ? [

@@ -240,6 +240,7 @@ const INGRESS_RESULTS: readonly IngressResult[] = [
   'timeout',
   'connect_error',
   'tls_error',
+  'protocol_error',
 ];
 const INGRESS_PHASES: ReadonlyArray<keyof IngressPhases> = [
   'resolve',

@@ -284,7 +284,12 @@ function queryTcp(ctx: WireContext, query: EncodedQuery): Promise<WireResult> {
     const { finish, onAbort } = settleOnce(ctx.signal, resolve, () => socket.destroy());
     const framer = tcpFramer((message) => {
       const reply = validateReply(message, query);
-      finish(typeof reply === 'string' ? { kind: 'error', detail: `over TCP: ${reply}` } : reply);
+      if (typeof reply === 'string') finish({ kind: 'error', detail: `over TCP: ${reply}` });
+      // TC means the message did not fit the channel (RFC 1035 §4.1.1); over TCP there is no
+      // larger channel to retry on, so the answer is incomplete: the server is broken, not working.
+      else if (reply.truncated)
+        finish({ kind: 'error', detail: 'over TCP: reply still truncated (TC bit set)' });
+      else finish(reply);
     });
     socket.on('connect', () => {
       const frame = Buffer.alloc(2 + query.bytes.length);

@@ -27,7 +27,8 @@ export type IngressResult =
   | 'unexpected_status'
   | 'timeout'
   | 'connect_error'
-  | 'tls_error';
+  | 'tls_error'
+  | 'protocol_error';
 
 /** Identifies a response well enough to recognise the controller's default backend. */
 export interface ResponseFingerprint {
@@ -325,6 +326,9 @@ function outcome(
     if (signal.aborted) return 'timeout';
     // Connected over TCP but no TLS session: the handshake failed.
     if (target.scheme === 'https' && x.connected !== undefined && x.secured === undefined) return 'tls_error';
+    // The peer answered, but not in HTTP (not a status line, headers over the parser's limit, a bad
+    // chunk): a wrong service behind the port, not a network fault.
+    if (isHttpParseError(x.error)) return 'protocol_error';
     return 'connect_error';
   }
   // A host the controller has no route for is also served its default certificate: the cause is the missing route.
@@ -335,6 +339,11 @@ function outcome(
   if (unrouted) return 'no_route';
   if (tlsProblem !== undefined) return 'tls_error';
   return classifyStatus(x.status, target.expectStatus);
+}
+
+/** Node's HTTP parser (llhttp) names its errors HPE_*: HPE_HEADER_OVERFLOW, HPE_INVALID_CONSTANT, ... */
+function isHttpParseError(code: string): boolean {
+  return code.startsWith('HPE_');
 }
 
 function certProblem(info: TlsInfo | undefined): string | undefined {

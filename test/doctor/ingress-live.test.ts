@@ -102,3 +102,47 @@ describe('a controller address that accepts connections and never answers', () =
     expect(connections).toBe(5);
   });
 });
+
+describe('a controller address that answers in another protocol', () => {
+  let server: net.Server;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    server = net.createServer((s) => {
+      sockets.push(s);
+      s.end('SSH-2.0-OpenSSH_9.6\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('is a protocol error finding per route: the address answers, so it is not unreachable', async () => {
+    const port = (server.address() as net.AddressInfo).port;
+    const routes: IngressRoute[] = ['a', 'b'].map((h) => ({
+      ...route,
+      tls: false,
+      host: `${h}.shop.example`,
+      probe: {
+        scheme: 'http',
+        address: { host: '127.0.0.1', port },
+        host: `${h}.shop.example`,
+        path: '/',
+        detectNoRoute: true,
+      },
+    }));
+    const findings = await probeRoutesLive(routes, {
+      timeoutSeconds: 2,
+      maxBodyBytes: 1024,
+      trust: createIngressTrust(),
+      now: NOW,
+      hasStaticBackendProblem: () => false,
+    });
+    expect(findings.map((f) => `${f.severity} ${f.code}`)).toEqual([
+      'critical ingress-route-protocol-error',
+      'critical ingress-route-protocol-error',
+    ]);
+    expect(findings[0]?.problem).toContain('not valid HTTP (HPE_INVALID_CONSTANT)');
+  });
+});

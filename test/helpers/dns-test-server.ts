@@ -13,7 +13,8 @@ import {
  * with another type = NODATA); servfail/nxdomain/refused: that RCODE; drop: no reply; truncate:
  * TC over UDP with no answers, the real answer over TCP; garbage: 5 undecodable bytes; wrong-id:
  * the right answer with another ID; *-then-answer: the bad packet first, then the real answer;
- * tcp-garbage: truncate over UDP, then garbage over TCP.
+ * tcp-garbage: truncate over UDP, then garbage over TCP; tcp-truncate: truncate over UDP, then
+ * the real answer with TC still set over TCP.
  */
 export type TestDnsMode =
   | 'answer'
@@ -26,7 +27,8 @@ export type TestDnsMode =
   | 'wrong-id'
   | 'garbage-then-answer'
   | 'wrong-id-then-answer'
-  | 'tcp-garbage';
+  | 'tcp-garbage'
+  | 'tcp-truncate';
 
 /** One query the server received. */
 export interface ReceivedQuery {
@@ -63,10 +65,13 @@ function withId(reply: Packet, id: number): Packet {
   return reply;
 }
 
-function truncated(request: Packet): Packet {
-  const reply = buildReply(request, Packet.RCODE.NOERROR);
+function withTc(reply: Packet): Packet {
   reply.header.tc = 1;
   return reply;
+}
+
+function truncated(request: Packet): Packet {
+  return withTc(buildReply(request, Packet.RCODE.NOERROR));
 }
 
 /** Starts the server on `host` (127.0.0.1) and a free port; `records` maps lower-case names to answers. */
@@ -100,6 +105,8 @@ export async function startTestDnsServer(
         return transport === 'udp' ? truncated(request) : good;
       case 'tcp-garbage':
         return transport === 'udp' ? truncated(request) : GARBAGE;
+      case 'tcp-truncate':
+        return transport === 'udp' ? truncated(request) : withTc(good);
       case 'garbage-then-answer':
         return [GARBAGE, good];
       case 'wrong-id-then-answer':

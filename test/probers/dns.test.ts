@@ -108,6 +108,14 @@ describe('probeDns, one name', () => {
     expect(result).toMatchObject({ outcome: 'success', answers: LONG_TXT.length, queries: 2 });
   });
 
+  it('reports an error when the TCP reply is still truncated (TC bit), even with answers', async () => {
+    server.setMode('tcp-truncate');
+    const result = await probe();
+    expect(result).toMatchObject({ outcome: 'error', queries: 2, answers: 0 });
+    expect(result.detail).toContain('still truncated');
+    expect(server.received.map((q) => q.transport)).toEqual(['udp', 'tcp']);
+  });
+
   it('reports an error when the TCP retry gets garbage', async () => {
     server.setMode('tcp-garbage');
     expect(await probe()).toMatchObject({ outcome: 'error', queries: 2 });

@@ -78,6 +78,14 @@ describe('classify', () => {
   });
 });
 
+/** Not HTTP: what a port serving another protocol sends. */
+const RAW_ANSWERS: Record<string, string> = {
+  '/ssh': 'SSH-2.0-OpenSSH_9.6\r\n',
+  // Past Node's 16 KiB header limit (--max-http-header-size).
+  '/big-header': `HTTP/1.1 200 OK\r\nx-filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+  '/bad-chunk': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',
+};
+
 describe('probeIngressRoute against raw servers', () => {
   let backend: Backend | undefined;
   let raw: Server | undefined;
@@ -93,11 +101,13 @@ describe('probeIngressRoute against raw servers', () => {
         res.end(`host=${req.headers.host ?? ''} path=${req.url ?? ''}`);
       }
     });
-    // Sends headers and half a body, then resets: a response cut short.
+    // Answers by request path, then resets: by default headers and half a body (a response cut
+    // short); the others answer with bytes Node's HTTP parser rejects.
     raw = createServer((s) => {
       sockets.push(s);
-      s.once('data', () => {
-        s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhalf');
+      s.once('data', (request: Buffer) => {
+        const path = /^GET (\S+) /.exec(request.toString('latin1'))?.[1] ?? '/';
+        s.write(RAW_ANSWERS[path] ?? 'HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhalf');
         setImmediate(() => s.destroy());
       });
     });
@@ -154,5 +164,30 @@ describe('probeIngressRoute against raw servers', () => {
     );
     expect(r.result).toBe('connect_error');
     expect(r.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a response that is not HTTP', '/ssh', 'HPE_INVALID_CONSTANT', 0],
+    ['a header over the parser limit', '/big-header', 'HPE_HEADER_OVERFLOW', 0],
+    ['a malformed chunked body', '/bad-chunk', 'HPE_INVALID_CHUNK_SIZE', 200],
+  ])('reports %s as protocol_error, not connect_error', async (_what, path, error, statusCode) => {
+    const r = await probeIngressRoute(
+      target(path, { address: { host: '127.0.0.1', port: rawPort } }),
+      AbortSignal.timeout(5000),
+    );
+    expect(r).toMatchObject({ result: 'protocol_error', error, statusCode });
+    expect(r.fingerprint).toBeUndefined();
+  });
+
+  it('still reports a refused connection as connect_error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const r = await probeIngressRoute(
+      target('/', { address: { host: '127.0.0.1', port } }),
+      AbortSignal.timeout(5000),
+    );
+    expect(r).toMatchObject({ result: 'connect_error', error: 'ECONNREFUSED', statusCode: 0 });
   });
 });

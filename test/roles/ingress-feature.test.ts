@@ -242,6 +242,7 @@ describe('ingress feature in the cluster role', () => {
         'backend_unavailable',
         'connect_error',
         'ok',
+        'protocol_error',
         'server_error',
         'timeout',
         'tls_error',

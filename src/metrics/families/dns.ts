@@ -18,7 +18,7 @@ export function dnsMetrics(ctx: DefineContext) {
     }),
     lookups: counter(ctx, {
       name: 'netprobe_dns_lookups_total',
-      help: 'DNS lookups by result: success, nxdomain, servfail, refused, timeout, error.',
+      help: 'DNS lookups by result: success, nxdomain, servfail, refused, timeout, error (socket error, malformed reply, reply still truncated over TCP, other RCODE).',
       labelNames: ['node', 'check', 'via', 'server', 'family', 'result'] as const,
       role: 'node',
     }),

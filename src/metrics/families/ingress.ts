@@ -14,7 +14,7 @@ export function ingressMetrics(ctx: DefineContext) {
     }),
     probes: counter(ctx, {
       name: 'netprobe_ingress_probes_total',
-      help: 'Route probes by result: ok, no_route, backend_unavailable, server_error, timeout, connect_error, tls_error, unexpected_status.',
+      help: 'Route probes by result: ok, no_route, backend_unavailable, server_error, timeout, connect_error, tls_error, protocol_error (the answer is not valid HTTP), unexpected_status.',
       labelNames: [...ROUTE, 'result'] as const,
       role: 'cluster',
     }),

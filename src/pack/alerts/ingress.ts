@@ -42,7 +42,7 @@ export function ingressAlerts(ctx: RuleContext): AlertDef[] {
         'Route {{ $labels.host }}{{ $labels.path }} of Ingress {{ $labels.namespace }}/{{ $labels.ingress }} has failed its probe through the ingress controller for 5 minutes.',
       dashboard: routeDash,
       meaning:
-        'Requests for the route through the ingress controller fail (5xx, timeout, connection or TLS error, unexpected status).',
+        'Requests for the route through the ingress controller fail (5xx, timeout, connection, TLS or HTTP protocol error, unexpected status).',
       needs: 'netprobe_ingress_route_up == 0 without any no_route probe result over 5m, for 5m.',
     },
     {
