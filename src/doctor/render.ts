@@ -1,23 +1,7 @@
+import { safeJson, sanitize } from '../log/terminal.js';
 import type { DoctorFinding, DoctorReport, DoctorSeverity } from './types.js';
 
-// C0 controls, DEL, C1 controls (ESC and CSI start terminal escape sequences), and the invisible
-// format characters that reorder or hide text (bidi overrides and isolates, zero-width, BOM).
-const UNSAFE =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
-
-/** Makes text from the cluster safe for a terminal: unsafe characters become visible escapes (\x1b, \u202e). */
-export function sanitize(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100
-      ? `\\x${code.toString(16).padStart(2, '0')}`
-      : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
-
-const JSON_UNSAFE =
-  /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+export { sanitize } from '../log/terminal.js';
 
 const HEADINGS: Record<DoctorSeverity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
 
@@ -85,10 +69,5 @@ export function renderJson(report: DoctorReport): string {
     why: f.why,
     next: f.next,
   }));
-  // JSON.stringify escapes C0 controls; DEL, C1 and format characters are escaped here too.
-  const json = JSON.stringify({ findings, summary: report.summary }, null, 2).replace(
-    JSON_UNSAFE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return `${json}\n`;
+  return `${safeJson({ findings, summary: report.summary })}\n`;
 }

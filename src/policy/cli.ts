@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { safeJson, sanitizeLines } from '../log/terminal.js';
 import { parseIp } from './cidr.js';
 import { compilePolicies, type EndpointRef, type EngineOptions, type Flow, type Verdict } from './engine.js';
 import { renderText, verdictToJson } from './explain.js';
@@ -179,8 +180,9 @@ async function runQuery(args: string[], io: PolicyCliIo): Promise<number> {
     engineOptions(values),
   );
   const verdicts = flows.map((flow) => engine.evaluate(flow));
-  if (output === 'json') io.stdout(`${JSON.stringify(verdicts.map(verdictToJson), null, 2)}\n`);
-  else io.stdout(`${verdicts.map((v) => renderText(v, values.explain === true)).join('\n')}\n`);
+  if (output === 'json') io.stdout(`${safeJson(verdicts.map(verdictToJson))}\n`);
+  else
+    io.stdout(`${sanitizeLines(verdicts.map((v) => renderText(v, values.explain === true)).join('\n'))}\n`);
   return reportUnknown(verdicts, io);
 }
 
@@ -253,13 +255,13 @@ async function runLint(args: string[], io: PolicyCliIo): Promise<number> {
   });
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity] += 1;
-  if (output === 'json') io.stdout(`${JSON.stringify({ findings, summary: counts }, null, 2)}\n`);
+  if (output === 'json') io.stdout(`${safeJson({ findings, summary: counts })}\n`);
   else {
     const lines = findings.map(findingText);
     lines.push(
       `${findings.length} finding(s): ${counts.error} error, ${counts.warning} warning, ${counts.info} info`,
     );
-    io.stdout(`${lines.join('\n')}\n`);
+    io.stdout(`${sanitizeLines(lines.join('\n'))}\n`);
   }
   return counts.error + counts.warning > 0 ? 1 : 0;
 }
@@ -270,7 +272,10 @@ function printHelp(io: PolicyCliIo): number {
 }
 
 /** Runs `netprobe policy ARGS...`; returns the exit code (0 ok, 1 lint findings, 2 bad input). */
-export async function runPolicyCommand(args: string[], io: PolicyCliIo): Promise<number> {
+export async function runPolicyCommand(args: string[], raw: PolicyCliIo): Promise<number> {
+  // Names, labels and messages come from snapshot files: no control character reaches the terminal.
+  // Errors are text; stdout is made safe where it is built (sanitizeLines for text, safeJson for JSON).
+  const io: PolicyCliIo = { stdout: raw.stdout, stderr: (s) => raw.stderr(sanitizeLines(s)) };
   const [command, ...rest] = args;
   try {
     if (command === 'query') return await runQuery(rest, io);

@@ -242,9 +242,23 @@ const policyPort = z
       });
   });
 
+// Object names as the API server validates them (k8s.io/apimachinery validation): a DNS-1123
+// subdomain for most kinds, a DNS-1123 label for namespaces. A name outside these never came from a
+// cluster, and refusing it keeps markup and control bytes out of every report.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const subdomainName = z.string().refine((v) => v.length <= 253 && DNS1123_SUBDOMAIN.test(v), {
+  error: (iss) =>
+    `expected a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253), got ${JSON.stringify(iss.input)}`,
+});
+const labelName = z.string().refine((v) => v.length <= 63 && DNS1123_LABEL.test(v), {
+  error: (iss) =>
+    `expected a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${JSON.stringify(iss.input)}`,
+});
+
 const metadata = z.object({
-  name: z.string().min(1),
-  namespace: z.string().min(1).nullish(),
+  name: subdomainName,
+  namespace: labelName.nullish(),
   labels: labelMap.nullish(),
 });
 
@@ -338,7 +352,7 @@ const ingressSchema = z.object({
     .nullish(),
 });
 
-const namespaceSchema = z.object({ metadata });
+const namespaceSchema = z.object({ metadata: metadata.extend({ name: labelName }) });
 
 // ---- conversion
 
@@ -361,8 +375,11 @@ export function describeRawObject(raw: unknown, index?: number): string {
   if (!isRecord(raw)) return index === undefined ? 'object' : `object #${index + 1}`;
   const kind = typeof raw.kind === 'string' ? raw.kind : 'object';
   const meta = isRecord(raw.metadata) ? raw.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : undefined;
-  const ns = typeof meta.namespace === 'string' ? meta.namespace : undefined;
+  // Quoted when not a plain name: the object may be rejected for the very characters in it.
+  const shown = (v: unknown): string | undefined =>
+    typeof v !== 'string' ? undefined : DNS1123_SUBDOMAIN.test(v) ? v : JSON.stringify(v);
+  const name = shown(meta.name);
+  const ns = shown(meta.namespace);
   if (name === undefined) return index === undefined ? kind : `${kind} #${index + 1}`;
   return ns === undefined ? `${kind} ${name}` : `${kind} ${ns}/${name}`;
 }

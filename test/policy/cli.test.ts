@@ -258,3 +258,49 @@ describe('netprobe policy', () => {
     expect(unknown.stderr).toMatch(/^netprobe policy: Unknown option '--bogus'/);
   });
 });
+
+describe('hostile names in snapshots', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-policy-names-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const pod = (ns: string, name: string): string =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: ns, name },
+      status: { podIP: '10.0.0.9' },
+    });
+
+  it.each([
+    ['an escape sequence', 'web\u001b[31m-1'],
+    ['markup', '<script>x</script>'],
+    ['upper case', 'Web-1'],
+  ])(
+    'a pod name with %s is refused naming the file and what was expected, and nothing raw is printed',
+    async (_what, name) => {
+      const file = write(
+        `pods-${Buffer.from(name).toString('hex')}.json`,
+        `{"kind":"List","items":[${pod('shop', name)}]}`,
+      );
+      const out = await run('lint', '--snapshot', file);
+      expect(out.code).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain(file);
+      expect(out.stderr).toContain('metadata.name');
+      expect(out.stderr).toContain('expected a DNS-1123 subdomain');
+      // No control byte reaches the terminal: the ESC is shown as an escape.
+      expect(out.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    },
+  );
+
+  it('a namespace that is not a DNS-1123 label is refused', async () => {
+    const file = write('ns.json', `{"kind":"List","items":[${pod('shop.example', 'web-1')}]}`);
+    const out = await run('lint', '--snapshot', file);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('expected a DNS-1123 label');
+  });
+});
