@@ -46,6 +46,14 @@ export class PlanPublisher {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Says the ConfigMap may no longer hold what was written (it was deleted or edited): the next
+   * publish reads it again instead of trusting its memory.
+   */
+  invalidate(): void {
+    this.verifiedAt = 0;
+  }
+
   /** The plan last written (or found unchanged). */
   get current(): Plan | undefined {
     return this.published;

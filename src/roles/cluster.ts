@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import {
   cacheSynced,
+  createPlanInformer,
   createClusterCache,
   onCacheChange,
   startCache,
@@ -16,6 +17,7 @@ import { buildPlan, type ExpectFn } from '../plan/builder.js';
 import { incomingCounts } from '../plan/ring.js';
 import { SeriesTracker } from '../metrics/series.js';
 import { PlanPublisher } from '../plan/publisher.js';
+import { PLAN_KEY } from '../plan/schema.js';
 import { debounce } from '../runner/debounce.js';
 import { renderStatusPage, type ClusterSections } from '../server/status-page.js';
 import {
@@ -115,9 +117,24 @@ export async function startClusterRole(
   onCacheChange(cache, (resource) => {
     if (resource !== 'ingresses' && resource !== 'ingressClasses') planUpdate.trigger();
   });
-  // A periodic publish repairs a plan ConfigMap that was deleted or edited by hand.
+  // A periodic publish repairs a plan ConfigMap that was deleted or edited by hand; the watch of
+  // the plan itself (below) repairs it within the debounce, the resync is the backstop.
   const resync = setInterval(() => planUpdate.trigger(), 60_000);
   resync.unref();
+  const ownPlan = createPlanInformer(
+    { kc, logger: rt.logger, metrics: rt.metrics },
+    config.cluster.namespace,
+    PLAN_CONFIGMAP,
+  );
+  ownPlan.onChange((type, cm) => {
+    if (!leading) return;
+    const written = publisher.current;
+    // Our own write comes back as an event too: only a delete or other content means repair.
+    if (type !== 'delete' && written !== undefined && cm.data[PLAN_KEY] === JSON.stringify(written)) return;
+    publisher.invalidate();
+    planUpdate.trigger();
+  });
+  ownPlan.start();
 
   startCache(cache);
   const syncs: Array<Promise<void>> = Object.values(cache).map((i: { waitForSync(): Promise<void> }) =>
@@ -210,6 +227,7 @@ export async function startClusterRole(
     },
     async () => {
       clearInterval(resync);
+      ownPlan.stop();
       planUpdate.cancel();
       for (const f of features) await f.stop();
       // Released after the features stopped, so a standby takes over at once with no overlap.

@@ -293,7 +293,7 @@ describe('hostile names in snapshots', () => {
       expect(out.stderr).toContain('metadata.name');
       expect(out.stderr).toContain('expected a DNS-1123 subdomain');
       // No control byte reaches the terminal: the ESC is shown as an escape.
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       expect(out.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     },
   );
