@@ -64,11 +64,31 @@ interface Deps {
 
 function informer<T extends { metadata: Meta }>(deps: Deps, spec: ResourceSpec<T>): RestartingInformer<T> {
   initSeries(deps.metrics, spec.resource);
-  return new RestartingInformer(deps.kc, spec, {
+  const inf = new RestartingInformer(deps.kc, spec, {
     logger: deps.logger,
     hooks: kubeHooks(deps.metrics),
     ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
   });
+  deps.metrics.kube.staleness.set(spec.resource, () => inf.staleSeconds);
+  return inf;
+}
+
+/** A cache older than this is reported stale: twice the informer's backoff cap, plus slack. */
+export const STALE_AFTER_SECONDS = 10;
+
+/** What /status and the status page say about the age of the role's caches. */
+export interface Staleness {
+  stale: boolean;
+  /** Resources whose cache may be missing changes, with the seconds since their watch failed. */
+  resources: Array<{ resource: string; seconds: number }>;
+}
+
+/** The staleness of every informer the role created (the same numbers as netprobe_kube_cache_age_seconds). */
+export function cacheStaleness(metrics: Metrics): Staleness {
+  const resources = [...metrics.kube.staleness]
+    .map(([resource, age]) => ({ resource, seconds: Math.floor(age()) }))
+    .filter((r) => r.seconds >= STALE_AFTER_SECONDS);
+  return { stale: resources.length > 0, resources };
 }
 
 /** Creates (but does not start) the cluster role's informers. */

@@ -111,6 +111,14 @@ export class RestartingInformer<T extends { metadata: Meta }> {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
+  /**
+   * How long the cache may have been missing changes: seconds since its watch failed and has not
+   * yet come back with a fresh list; 0 while it is connected (or has never failed).
+   */
+  get staleSeconds(): number {
+    return this.downSince === undefined ? 0 : (Date.now() - this.downSince) / 1000;
+  }
+
   /** True once the first list has been loaded. */
   get hasSynced(): boolean {
     return this.synced;

@@ -26,14 +26,25 @@ interface BaseSpec<L extends string> {
   role: MetricRole;
 }
 
-/** Declares a gauge on the context's registry. */
-export function gauge<L extends string>(ctx: DefineContext, spec: BaseSpec<L>): Gauge<L> {
-  ctx.specs.push({ ...spec, type: 'gauge' });
+/** Declares a gauge on the context's registry; `collect` sets its values at each scrape. */
+export function gauge<L extends string>(
+  ctx: DefineContext,
+  spec: BaseSpec<L> & { collect?: (g: Gauge<L>) => void },
+): Gauge<L> {
+  const { collect, ...doc } = spec;
+  ctx.specs.push({ ...doc, type: 'gauge' });
   return new Gauge<L>({
     name: spec.name,
     help: spec.help,
     labelNames: spec.labelNames,
     registers: [ctx.registry],
+    ...(collect === undefined
+      ? {}
+      : {
+          collect(this: Gauge<L>) {
+            collect(this);
+          },
+        }),
   });
 }
 

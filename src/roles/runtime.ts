@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { cacheStaleness, type Staleness } from '../kube/cache.js';
 import { createMetrics, type Metrics } from '../metrics/catalog.js';
 import { ResultHistory, type CheckView, type FailureRecord } from '../runner/history.js';
 import { Scheduler } from '../runner/scheduler.js';
@@ -36,13 +37,14 @@ export async function featureStatuses(features: readonly RoleFeature[]): Promise
 export function pageBase(
   rt: Runtime,
   readiness: { ready: boolean; reason: string },
-): Pick<StatusPageData, 'version' | 'now' | 'readiness' | 'checks' | 'failures'> {
+): Pick<StatusPageData, 'version' | 'now' | 'readiness' | 'checks' | 'failures' | 'stale'> {
   return {
     version: netprobeVersion(),
     now: Date.now(),
     readiness,
     checks: rt.history.checks(),
     failures: rt.history.recentFailures(),
+    stale: cacheStaleness(rt.metrics).resources,
   };
 }
 
@@ -50,10 +52,22 @@ export function pageBase(
 export function commonStatus(
   rt: Runtime,
   readiness: { ready: boolean; reason: string },
-): { version: string; ready: boolean; reason: string; checks: CheckView[]; recentFailures: FailureRecord[] } {
+): {
+  version: string;
+  ready: boolean;
+  reason: string;
+  stale: boolean;
+  staleResources: Staleness['resources'];
+  checks: CheckView[];
+  recentFailures: FailureRecord[];
+} {
+  const staleness = cacheStaleness(rt.metrics);
   return {
     version: netprobeVersion(),
     ...readiness,
+    // Readiness stays true while stale: Prometheus keeps scraping and the pod keeps its endpoint.
+    stale: staleness.stale,
+    staleResources: staleness.resources,
     checks: rt.history.checks(),
     recentFailures: rt.history.recentFailures(),
   };

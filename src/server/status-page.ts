@@ -119,6 +119,8 @@ export interface StatusPageData {
   failures: FailureRecord[];
   cluster?: ClusterSections;
   nodeInfo?: NodeSections;
+  /** Caches whose watch has been failing (the API unreachable): what the page shows may be old. */
+  stale?: Array<{ resource: string; seconds: number }>;
 }
 
 /** How a row is marked: the CSS class and data-state value. */
@@ -410,6 +412,15 @@ function planSummary(n: NodeSections, now: number): string {
   return `${error}<dl>${dl}</dl>`;
 }
 
+/** The Kubernetes API has been unreachable: the inventory shown is the last one seen. */
+function staleBanner(d: StatusPageData): string {
+  const stale = d.stale ?? [];
+  if (stale.length === 0) return '';
+  const longest = Math.max(...stale.map((s) => s.seconds));
+  const what = stale.map((s) => esc(s.resource)).join(', ');
+  return `<p class="banner warning" data-state="warning" id="stale">${badge({ state: 'warning', word: 'STALE' })} The Kubernetes API has been unreachable for ${longest} s: ${what} may be out of date; probes go on with the last known targets.</p>`;
+}
+
 function planSection(n: NodeSections, now: number): string {
   const plan = n.plan;
   if (plan === null) return section('plan', 'Plan in use', '', planSummary(n, now));
@@ -569,6 +580,7 @@ export function renderStatusPage(d: StatusPageData): string {
     '<link rel="icon" href="data:,">',
     `<title>${esc(title)}</title><style>${STYLE}</style></head><body>`,
     header(d),
+    staleBanner(d),
     summary(d),
     ...sections,
     '</body></html>',

@@ -2,7 +2,19 @@ import { counter, gauge, histogram, type DefineContext } from '../define.js';
 
 /** Health of the Kubernetes watches and size of the object cache. */
 export function kubeMetrics(ctx: DefineContext) {
+  // Each informer registers how stale its cache is; read at scrape time, so no timer runs for it.
+  const staleness = new Map<string, () => number>();
   return {
+    staleness,
+    cacheAge: gauge(ctx, {
+      name: 'netprobe_kube_cache_age_seconds',
+      help: 'Seconds the cache of this resource may have been missing changes: since its watch failed, until a fresh list; 0 while connected.',
+      labelNames: ['resource'] as const,
+      role: 'both',
+      collect: (g) => {
+        for (const [resource, age] of staleness) g.set({ resource }, Math.round(age() * 10) / 10);
+      },
+    }),
     watchUp: gauge(ctx, {
       name: 'netprobe_kube_watch_up',
       help: '1 while the watch of this resource is connected and its cache synced, else 0.',

@@ -113,6 +113,19 @@ export function agentsBoard(): BoardSpec {
           },
           {
             kind: 'timeseries',
+            title: 'Cache age',
+            description:
+              'Seconds each cache may have been missing changes (its watch failing, the API unreachable); 0 while connected. The status page says STALE from 10 s.',
+            unit: 's',
+            queries: [
+              {
+                expr: `max by (resource) (${q('netprobe_kube_cache_age_seconds', I)})`,
+                legend: '{{resource}}',
+              },
+            ],
+          },
+          {
+            kind: 'timeseries',
             title: 'Cached objects',
             description: 'Objects held in the cache, by resource.',
             unit: 'none',
