@@ -37,6 +37,8 @@ export type AuthorizeRequest = RequestInfo;
 /** One served resource request, for tests that check which permissions were used. */
 export interface RequestRecord extends RequestInfo {
   status: number;
+  /** The query parameters as sent (resourceVersion, allowWatchBookmarks, timeoutSeconds, ...). */
+  query: Record<string, string>;
 }
 
 /** Options of startFakeApi; every field is optional. */
@@ -215,7 +217,7 @@ async function serveResource(ctx: Context, call: Call): Promise<void> {
       : undefined);
   if (name !== undefined) info.name = name;
   const record = (status: number): void => {
-    ctx.requests.push({ ...info, status });
+    ctx.requests.push({ ...info, status, query: Object.fromEntries(call.query) });
   };
   if (user !== ADMIN_USER && ctx.opts.authorize !== undefined && !ctx.opts.authorize(info)) {
     record(403);

@@ -32,6 +32,12 @@ export interface InformerOptions {
   backoffInitialMs?: number;
   /** Longest wait between restarts (default 4 s; with +20 % jitter at most 4.8 s), so the cache converges within 5 s of an outage ending. */
   backoffMaxMs?: number;
+  /**
+   * The server ends each watch after a random timeoutSeconds in this range (default 300–600 s, as
+   * client-go's reflector does), and the watch resumes from the last resourceVersion: an idle
+   * watch costs one request per 5–10 minutes, spread so thousands of agents do not reconnect in step.
+   */
+  watchTimeoutSeconds?: readonly [number, number];
 }
 
 /**
@@ -233,9 +239,17 @@ export class RestartingInformer<T extends { metadata: Meta }> {
     return {
       watch: async (path, query, cb, done) => {
         let failed = false;
+        const [min, max] = this.opts.watchTimeoutSeconds ?? [300, 600];
+        // Bookmarks keep the resourceVersion current on quiet resources, so a reconnect resumes
+        // instead of relisting; only a 410 Gone (history expired) relists (client-node's ListWatch).
+        const params = {
+          ...(query as Record<string, string>),
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(Math.round(min + Math.random() * (max - min))),
+        };
         const ctrl = await real.watch(
           path,
-          query as Record<string, string>,
+          params,
           (phase: string, obj: unknown, raw: unknown) => {
             if (phase === 'ERROR' || phase === 'BOOKMARK') return cb(phase, obj, raw);
             const p = this.spec.project(obj);
