@@ -34,7 +34,7 @@ beforeAll(async () => {
     { resource: 'pods', path: '/api/v1/pods', project: projectPod },
     // Short watches so the test sees several; production uses 300–600 s.
     { logger: silentLogger(), watchTimeoutSeconds: [1, 2] },
-  ) as typeof inf;
+  );
   inf.start();
   await inf.waitForSync();
 });
