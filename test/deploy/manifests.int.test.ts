@@ -320,7 +320,7 @@ describe('RBAC', () => {
       ['list', 'watch'].map((verb) => ({ user: clusterSa, verb, group, resource })),
     ),
     { user: clusterSa, verb: 'create', group: '', resource: 'configmaps', namespace: NS },
-    ...['get', 'update'].map((verb) => ({ user: clusterSa, verb, ...plan })),
+    ...['get', 'update', 'list', 'watch'].map((verb) => ({ user: clusterSa, verb, ...plan })),
     ...['list', 'watch'].map((verb) => ({ user: nodeSa, verb, ...plan })),
     // Leader election: the Lease is created once, then read and renewed by name.
     { user: clusterSa, verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
