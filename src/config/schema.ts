@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { parseCidr } from '../policy/cidr.js';
+import { MAX_PAYLOAD_BYTES } from '../probers/sentinel.js';
 
 /** A duration in seconds, written as "10s", "500ms", "2m" or a plain number of seconds. */
 const duration = (min: number, max: number): z.ZodType<number, string | number> =>
@@ -109,7 +110,7 @@ const declaredPath = z.strictObject({
   protocol: z.enum(['TCP', 'UDP']).default('TCP'),
   expect: z.enum(['allow', 'deny', 'auto']).default('auto'),
   /** HTTP GET with this response size, for MTU black holes (TCP only; the target must serve it). */
-  httpPayloadBytes: z.number().int().min(0).max(10_000_000).optional(),
+  httpPayloadBytes: z.number().int().min(0).max(MAX_PAYLOAD_BYTES).optional(),
 });
 
 /**

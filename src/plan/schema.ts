@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PAYLOAD_BYTES } from '../probers/sentinel.js';
 
 /** Version of the plan format; node agents refuse a plan of another version. */
 export const PLAN_VERSION = 1;
@@ -29,7 +30,7 @@ export const planPath = z.strictObject({
   expected: z.enum(['allow', 'deny', 'unknown', 'mixed']),
   /** The policy that decided the expectation, "namespace/name", or why none did. */
   decidedBy: z.string().max(300).default(''),
-  httpPayloadBytes: z.number().int().min(0).max(10_000_000).optional(),
+  httpPayloadBytes: z.number().int().min(0).max(MAX_PAYLOAD_BYTES).optional(),
 });
 
 /**
